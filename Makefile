@@ -1,0 +1,46 @@
+# Two commands for a fresh machine with Python >= 3.11 and make:
+#   make lab    set up .venv if needed, then open the course in JupyterLab
+#   make test   set up .venv if needed, then run the whole test suite
+# Everything installs into .venv inside this folder; nothing touches the system Python.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: lab instructor test test-fast test-unit venv lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gdcourse needs Python >= 3.11, found " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab course/
+
+# JupyterLab with the nbgrader formgrader pointed at this course (see "For instructors" in README.md)
+instructor: $(STAMP)
+	cd autograde && ../$(BIN)/jupyter lab --ServerApp.root_dir=..
+
+# The whole suite: fast unit tests, notebook execution, nbgrader round trips, the grading
+# pipeline and the browser tier (the browser tier needs Debian's chromium; see README.md).
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
+
+# The fast tier: gdutils unit tests, in seconds.
+test-fast test-unit: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check gdutils autograde tests bench solutions
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache test-artifacts

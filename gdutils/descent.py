@@ -1,0 +1,657 @@
+"""Reference descent loops: plain gradient descent (1-D and n-D), heavy ball, Nesterov, and any
+:mod:`gdutils.optim` optimiser run on a test function.
+
+Every loop returns a :class:`DescentResult` whose ``path`` *includes the starting point*, so
+``path[k]`` is the iterate after ``k`` steps and ``len(path) == n_iter + 1``. The loops
+
+* never modify the caller's ``x0`` (they work on a float64 copy);
+* stop when the gradient norm falls to ``tol`` (status ``"converged"``) or after the step budget
+  (status ``"max_iter"``);
+* detect divergence (a non-finite value, or ``|x|`` beyond ``divergence_threshold``) and either
+  raise :class:`DivergenceError` (``on_divergence="raise"``, the default) or return the path up
+  to the blow-up with status ``"diverged"`` (``on_divergence="stop"``, what explorers use to draw
+  it). No result ever contains NaN.
+
+The learning rate may be a number or a schedule ``lr(t)`` of the step index ``t = 0, 1, …``.
+
+>>> from gdutils.functions import square
+>>> fn = square()
+>>> res = gradient_descent_1d(fn.df, x0=10.0, lr=0.2, n_steps=10)
+>>> round(res.x, 7), res.n_iter, res.path.shape
+(0.0604662, 10, (11,))
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from gdutils.checks import reference
+
+__all__ = [
+    "DescentResult",
+    "DivergenceError",
+    "gradient_descent_1d",
+    "gradient_descent",
+    "run_optimizer",
+    "heavy_ball",
+    "nesterov",
+]
+
+STATUSES = ("converged", "max_iter", "diverged")
+
+LearningRate = float | Callable[[int], float]
+
+
+@dataclass(frozen=True, eq=False)
+class DescentResult:
+    """The outcome of a descent run.
+
+    Attributes
+    ----------
+    x : ndarray of shape (d,), or float for the 1-D loop
+        The last iterate (the last finite one if the run diverged).
+    path : ndarray of shape (k + 1, d), or (k + 1,) for the 1-D loop
+        Every iterate, starting with ``x0``: ``path[0] == x0`` and ``path[-1] == x``.
+    losses : ndarray of shape (k + 1,) or None
+        ``f`` at every iterate, when ``f`` was given.
+    n_iter : int
+        Number of steps taken, ``k = len(path) − 1``.
+    status : {"converged", "max_iter", "diverged"}
+    message : str
+        A sentence saying why the loop stopped (with a hint when it diverged).
+
+    The arrays are read-only: copy them (``res.path.copy()``) to modify.
+    """
+
+    x: Any
+    path: np.ndarray
+    losses: np.ndarray | None
+    n_iter: int
+    status: str
+    message: str
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+    @property
+    def diverged(self) -> bool:
+        return self.status == "diverged"
+
+    def __repr__(self) -> str:
+        x = self.x if np.ndim(self.x) == 0 else np.array2string(np.asarray(self.x), precision=6)
+        return f"DescentResult(status={self.status!r}, n_iter={self.n_iter}, x={x})"
+
+
+class DivergenceError(ArithmeticError):
+    """A descent loop diverged; ``.result`` holds the path up to the blow-up."""
+
+    def __init__(self, message: str, result: DescentResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+# --------------------------------------------------------------------------------------------
+# Validation helpers
+
+
+def _check_count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _check_lr(lr: Any) -> LearningRate:
+    if callable(lr):
+        return lr
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise ValueError(f"lr must be a positive number or a schedule lr(t), got {lr!r}")
+    lr = float(lr)
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a finite positive number, got {lr}")
+    return lr
+
+
+def _lr_at(lr: LearningRate, t: int) -> float:
+    if not callable(lr):
+        return lr
+    value = lr(t)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"the schedule lr({t}) must return a number, got {value!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"the schedule returned lr({t}) = {value}; it must be finite and >= 0")
+    return value
+
+
+def _check_options(tol: Any, threshold: Any, on_divergence: Any) -> tuple[float | None, float]:
+    if tol is not None:
+        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol >= 0:
+            raise ValueError(f"tol must be None or a number >= 0, got {tol!r}")
+        tol = float(tol)
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not threshold > 0:
+        raise ValueError(f"divergence_threshold must be a positive number, got {threshold!r}")
+    if on_divergence not in ("raise", "stop"):
+        raise ValueError(f"on_divergence must be 'raise' or 'stop', got {on_divergence!r}")
+    return tol, float(threshold)
+
+
+def _as_vector(x0: ArrayLike) -> np.ndarray:
+    x = np.array(x0, dtype=np.float64)  # np.array copies: the caller's x0 is never touched
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x0 must have shape (d,), got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x0 must be finite")
+    return x
+
+
+def _fmt(x: np.ndarray | float) -> str:
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 0 or a.size == 1:
+        return f"{float(a.ravel()[0]):.6g}"
+    return np.array2string(a, precision=4, max_line_width=200)
+
+
+def _max_curvature(grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray) -> float | None:
+    """Largest eigenvalue of a centred-difference Hessian at ``x0`` (small d only), or None."""
+    d = x0.size
+    if d > 20:
+        return None
+    try:
+        H = np.empty((d, d))
+        for i in range(d):
+            h = 1e-5 * max(1.0, abs(float(x0[i])))
+            e = np.zeros(d)
+            e[i] = h
+            H[:, i] = (np.asarray(grad(x0 + e), float) - np.asarray(grad(x0 - e), float)) / (2 * h)
+        if not np.all(np.isfinite(H)):
+            return None
+        top = float(np.linalg.eigvalsh(0.5 * (H + H.T))[-1])
+    except Exception:  # a hint is a courtesy: no hint rather than a second error
+        return None
+    return top if top > 0 else None
+
+
+# --------------------------------------------------------------------------------------------
+# The engine shared by every loop
+
+
+def _descend(
+    *,
+    algorithm: str,
+    x0: np.ndarray,
+    n_steps: int,
+    grad: Callable[[np.ndarray], np.ndarray],
+    update: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
+    f: Callable[[np.ndarray], Any] | None,
+    tol: float | None,
+    threshold: float,
+    on_divergence: str,
+    hint: Callable[[], str],
+    scalar: bool,
+) -> DescentResult:
+    """Run ``x ← update(t, x, ∇f(x))`` with stopping rules; ``x`` is a (d,) float64 array."""
+    xs = [x0.copy()]
+    losses: list[float] = []
+    gnorms: list[float] = []
+    x = x0
+    status = "max_iter"
+    problem: str | None = None
+    fail_step = 0
+
+    def loss_at(z: np.ndarray) -> float:
+        return float(f(z[0] if scalar else z.copy()))  # type: ignore[misc]
+
+    # Overflow inside a diverging user function is expected here and detected below; numpy
+    # warnings would only clutter the output (and fail an nbgrader test cell).
+    with np.errstate(all="ignore"):
+        if f is not None:
+            value = loss_at(x)
+            if not math.isfinite(value):
+                raise ValueError(f"f(x0) is not finite ({value}): choose another x0")
+            losses.append(value)
+        for t in range(n_steps):
+            fail_step = t + 1
+            try:
+                g = grad(x)
+            except OverflowError:
+                problem = "the gradient overflowed"
+                break
+            if not np.all(np.isfinite(g)):
+                problem = f"the gradient at x = {_fmt(x)} is not finite"
+                break
+            gn = float(np.linalg.norm(g))
+            gnorms.append(gn)
+            if tol is not None and gn <= tol:
+                status = "converged"
+                break
+            x_new = update(t, x, g)
+            if not np.all(np.isfinite(x_new)):
+                problem = "x is no longer finite"
+                break
+            if float(np.max(np.abs(x_new))) > threshold:
+                xs.append(x_new.copy())  # finite, so it may be drawn: it shows the blow-up
+                if f is not None:
+                    try:
+                        value = loss_at(x_new)
+                    except OverflowError:
+                        value = math.inf
+                    losses.append(value if math.isfinite(value) else math.inf)
+                problem = f"|x| = {float(np.max(np.abs(x_new))):.3g} exceeds {threshold:.3g}"
+                break
+            if f is not None:
+                try:
+                    value = loss_at(x_new)
+                except OverflowError:
+                    value = math.inf
+                if not math.isfinite(value):
+                    problem = f"f(x) is not finite at x = {_fmt(x_new)}"
+                    break
+                losses.append(value)
+            x = x_new
+            xs.append(x.copy())
+        else:
+            if tol is not None:
+                try:
+                    g = grad(x)
+                    gn = float(np.linalg.norm(g))
+                except OverflowError:
+                    gn = math.inf
+                if math.isfinite(gn):
+                    gnorms.append(gn)
+                    if gn <= tol:
+                        status = "converged"
+
+    if problem is not None:
+        status = "diverged"
+    # an infinite loss recorded with the last (finite, beyond-threshold) point is dropped with it
+    if losses and not math.isfinite(losses[-1]):
+        losses.pop()
+        xs.pop()
+    path = np.array(xs, dtype=np.float64)
+    n_iter = len(path) - 1
+    last = path[-1]
+    name = "|f'(x)|" if scalar else "‖∇f(x)‖"
+    if status == "converged":
+        message = f"{algorithm} converged after {n_iter} steps: {name} = {gnorms[-1]:.3g} <= tol = {tol:g}."
+    elif status == "max_iter":
+        message = f"{algorithm} stopped after {n_iter} steps (the step budget)"
+        message += f"; {name} = {gnorms[-1]:.3g}." if gnorms else "."
+        if len(gnorms) >= 4 and gnorms[-1] > 2 * gnorms[0] and gnorms[-1] > gnorms[-2] > gnorms[-3]:
+            message += (
+                f" The gradient grew from {gnorms[0]:.3g} to {gnorms[-1]:.3g}: the iteration "
+                "looks unstable (is lr too large?)."
+            )
+    else:
+        message = f"{algorithm} diverged at step {fail_step}: {problem}. {hint()}"
+
+    path.setflags(write=False)
+    loss_arr = None
+    if f is not None:
+        loss_arr = np.array(losses, dtype=np.float64)
+        loss_arr.setflags(write=False)
+    if scalar:
+        path = path[:, 0]
+        result_x: Any = float(last[0])
+    else:
+        result_x = last.copy()
+        result_x.setflags(write=False)
+    result = DescentResult(
+        x=result_x, path=path, losses=loss_arr, n_iter=n_iter, status=status, message=message
+    )
+    if status == "diverged" and on_divergence == "raise":
+        raise DivergenceError(message, result)
+    return result
+
+
+def _lr_hint(lr: LearningRate, grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, factor: float, bound_text: str) -> Callable[[], str]:
+    def hint() -> str:
+        if callable(lr):
+            return "The schedule's step sizes are too large for this problem: scale it down."
+        L = _max_curvature(grad, x0)
+        if L is None:
+            return f"lr = {lr:g} is probably too large: try lr / 10."
+        bound = factor / L
+        if lr >= bound:
+            return (
+                f"lr = {lr:g} is too large; for this problem lr must be below {bound:.4g} "
+                f"({bound_text}, where L = {L:.4g} is the largest curvature at the start)."
+            )
+        return f"lr = {lr:g} is probably too large for this problem: try lr / 10."
+
+    return hint
+
+
+def _vector_grad(grad: Callable[..., Any], d: int, scalar: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """Wrap the caller's gradient: pass it a copy, check what it returns."""
+    if not callable(grad):
+        raise ValueError(f"the gradient must be a callable, got {grad!r}")
+
+    if scalar:
+
+        def g1(x: np.ndarray) -> np.ndarray:
+            value = grad(np.float64(x[0]))
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"df(x) must return one number, got {type(value).__name__}"
+                    + (f" of shape {np.shape(value)}" if np.ndim(value) else "")
+                ) from None
+            return np.array([value])
+
+        return g1
+
+    def gd(x: np.ndarray) -> np.ndarray:
+        value = np.asarray(grad(x.copy()), dtype=np.float64)
+        if value.shape != (d,):
+            raise ValueError(f"grad(x) must return an array of shape ({d},), got {value.shape}")
+        return value
+
+    return gd
+
+
+# --------------------------------------------------------------------------------------------
+# Public loops
+
+
+@reference("02-gd-1d")
+def gradient_descent_1d(
+    df: Callable[[float], float],
+    x0: float,
+    lr: LearningRate,
+    n_steps: int,
+    tol: float | None = None,
+    f: Callable[[float], float] | None = None,
+    *,
+    divergence_threshold: float = 1e12,
+    on_divergence: str = "raise",
+) -> DescentResult:
+    """Gradient descent on a function of one variable: ``x ← x − η f'(x)``.
+
+    Parameters
+    ----------
+    df : callable
+        The derivative ``f'``: a number in, a number out.
+    x0 : float
+        Starting point.
+    lr : float or callable
+        Step size ``η > 0``, or a schedule ``lr(t)`` for steps ``t = 0, 1, …``.
+    n_steps : int
+        Step budget.
+    tol : float, optional
+        Stop as soon as ``|f'(x)| <= tol`` (checked before each step and at the end).
+    f : callable, optional
+        The function itself; when given, ``result.losses[k] = f(path[k])``.
+    divergence_threshold : float
+        ``|x|`` above this counts as divergence (so does a non-finite value).
+    on_divergence : {"raise", "stop"}
+        Raise :class:`DivergenceError` (default) or return the result with status "diverged".
+
+    Returns
+    -------
+    DescentResult
+        ``x`` is a float and ``path`` has shape ``(n_iter + 1,)``, starting with ``x0``.
+
+    Examples
+    --------
+    On ``f(x) = x²`` each step multiplies ``x`` by ``1 − 2η``:
+
+    >>> round(gradient_descent_1d(lambda x: 2 * x, 10.0, 0.05, 10).x, 7)  # 10 · 0.9¹⁰
+    3.4867844
+    """
+    if isinstance(x0, bool) or not isinstance(x0, numbers.Real | np.ndarray) or np.ndim(x0) != 0:
+        raise ValueError(f"x0 must be a single number, got {x0!r}")
+    start = np.array([float(x0)])
+    if not math.isfinite(start[0]):
+        raise ValueError(f"x0 must be finite, got {x0!r}")
+    n_steps = _check_count(n_steps, "n_steps")
+    lr = _check_lr(lr)
+    tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
+    g = _vector_grad(df, 1, scalar=True)
+
+    def update(t: int, x: np.ndarray, gx: np.ndarray) -> np.ndarray:
+        return x - _lr_at(lr, t) * gx
+
+    return _descend(
+        algorithm="gradient descent",
+        x0=start,
+        n_steps=n_steps,
+        grad=g,
+        update=update,
+        f=f,
+        tol=tol,
+        threshold=threshold,
+        on_divergence=on_divergence,
+        hint=_lr_hint(lr, g, start, 2.0, "2/L"),
+        scalar=True,
+    )
+
+
+@reference("03-gd-nd")
+def gradient_descent(
+    grad: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
+    lr: LearningRate,
+    max_iter: int = 1000,
+    tol: float | None = 1e-8,
+    f: Callable[[np.ndarray], float] | None = None,
+    *,
+    divergence_threshold: float = 1e12,
+    on_divergence: str = "raise",
+) -> DescentResult:
+    """Gradient descent in n dimensions: ``x ← x − η ∇f(x)``.
+
+    Parameters
+    ----------
+    grad : callable
+        ``∇f``: an array of shape ``(d,)`` in (a copy: it may be modified), shape ``(d,)`` out.
+    x0 : array_like, shape (d,)
+        Starting point (copied as float64, never modified).
+    lr : float or callable
+        Step size ``η > 0`` or a schedule ``lr(t)``.
+    max_iter : int
+        Step budget.
+    tol : float or None
+        Stop when ``‖∇f(x)‖ <= tol``; ``None`` runs all ``max_iter`` steps.
+    f : callable, optional
+        When given, ``result.losses[k] = f(path[k])``.
+    divergence_threshold, on_divergence
+        As in :func:`gradient_descent_1d`.
+
+    Returns
+    -------
+    DescentResult
+        ``path`` has shape ``(n_iter + 1, d)`` and starts with ``x0``.
+    """
+    x = _as_vector(x0)
+    max_iter = _check_count(max_iter, "max_iter")
+    lr = _check_lr(lr)
+    tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
+    g = _vector_grad(grad, x.size, scalar=False)
+
+    def update(t: int, xt: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        return xt - _lr_at(lr, t) * gt
+
+    return _descend(
+        algorithm="gradient descent",
+        x0=x,
+        n_steps=max_iter,
+        grad=g,
+        update=update,
+        f=f,
+        tol=tol,
+        threshold=threshold,
+        on_divergence=on_divergence,
+        hint=_lr_hint(lr, g, x, 2.0, "2/L"),
+        scalar=False,
+    )
+
+
+def run_optimizer(
+    make_opt: Callable[[list[np.ndarray]], Any],
+    grad: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
+    n_steps: int,
+    f: Callable[[np.ndarray], float] | None = None,
+    *,
+    tol: float | None = None,
+    divergence_threshold: float = 1e12,
+    on_divergence: str = "raise",
+) -> DescentResult:
+    """Run a :mod:`gdutils.optim` optimiser (or anything with its interface) on a function.
+
+    ``opt = make_opt([x])`` receives the single parameter array ``x`` (a float64 copy of ``x0``)
+    and each step calls ``opt.step([grad(x)])``, which updates ``x`` in place — the contract of
+    ``gdutils.optim``. Used for optimiser races::
+
+        run_optimizer(lambda p: optim.Adam(p, lr=0.1), fn.grad, [-1.5, 2.0], 500, f=fn)
+
+    Parameters
+    ----------
+    make_opt : callable
+        Builds the optimiser from the parameter list.
+    grad, x0, f, tol, divergence_threshold, on_divergence
+        As in :func:`gradient_descent`; ``tol=None`` (the default) runs all ``n_steps``.
+    n_steps : int
+        Step budget.
+    """
+    x = _as_vector(x0)
+    n_steps = _check_count(n_steps, "n_steps")
+    tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
+    g = _vector_grad(grad, x.size, scalar=False)
+    param = x.copy()
+    opt = make_opt([param])
+    if not callable(getattr(opt, "step", None)):
+        raise ValueError(f"make_opt must return an optimiser with a .step(grads) method, got {opt!r}")
+    name = type(opt).__name__
+
+    def update(t: int, xt: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        before = param.copy()
+        opt.step([gt.copy()])
+        if t == 0 and np.array_equal(param, before) and np.any(gt != 0):
+            raise ValueError(
+                f"{name}.step did not change the parameter although the gradient is non-zero: "
+                "the optimiser must update the arrays it was given in place"
+            )
+        return param.copy()
+
+    def hint() -> str:
+        lr = getattr(opt, "lr", None)
+        return f"{name} with lr = {lr:g} is unstable here: try a smaller lr." if isinstance(
+            lr, numbers.Real
+        ) else "Try a smaller learning rate."
+
+    return _descend(
+        algorithm=name,
+        x0=x,
+        n_steps=n_steps,
+        grad=g,
+        update=update,
+        f=f,
+        tol=tol,
+        threshold=threshold,
+        on_divergence=on_divergence,
+        hint=hint,
+        scalar=False,
+    )
+
+
+def _momentum(
+    grad: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
+    lr: LearningRate,
+    beta: float,
+    n_steps: int,
+    f: Callable[[np.ndarray], float] | None,
+    tol: float | None,
+    divergence_threshold: float,
+    on_divergence: str,
+    nesterov: bool,
+) -> DescentResult:
+    x = _as_vector(x0)
+    n_steps = _check_count(n_steps, "n_steps")
+    lr = _check_lr(lr)
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not (0 <= beta < math.inf):
+        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
+    beta = float(beta)
+    tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
+    g = _vector_grad(grad, x.size, scalar=False)
+    buf = np.zeros_like(x)
+
+    def update(t: int, xt: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        nonlocal buf
+        # torch: the buffer starts as the first gradient, then b ← βb + g
+        buf = gt.copy() if t == 0 else beta * buf + gt
+        direction = gt + beta * buf if nesterov else buf
+        return xt - _lr_at(lr, t) * direction
+
+    return _descend(
+        algorithm="Nesterov momentum" if nesterov else "heavy-ball momentum",
+        x0=x,
+        n_steps=n_steps,
+        grad=g,
+        update=update,
+        f=f,
+        tol=tol,
+        threshold=threshold,
+        on_divergence=on_divergence,
+        hint=_lr_hint(lr, g, x, 2.0 + 2.0 * beta, f"(2 + 2β)/L with β = {beta:g}")
+        if not nesterov
+        else _lr_hint(lr, g, x, 2.0, "about 2/L"),
+        scalar=False,
+    )
+
+
+@reference("10-momentum")
+def heavy_ball(
+    grad: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
+    lr: LearningRate,
+    beta: float,
+    n_steps: int,
+    f: Callable[[np.ndarray], float] | None = None,
+    *,
+    tol: float | None = None,
+    divergence_threshold: float = 1e12,
+    on_divergence: str = "raise",
+) -> DescentResult:
+    """Heavy-ball momentum in torch's convention (``torch.optim.SGD(momentum=β)``).
+
+    ``b₁ = g₁``, then ``b ← βb + g`` and ``x ← x − lr·b``. With a constant step this is Polyak's
+    ``x₊ = x − lr ∇f(x) + β(x − x₋)``; it converges on a quadratic iff ``0 < lr·λ < 2 + 2β``
+    for every eigenvalue λ (see :func:`gdutils.theory.heavy_ball_stable`).
+
+    Parameters are as in :func:`gradient_descent`, plus ``beta >= 0`` (the momentum) and the
+    step budget ``n_steps``; ``tol=None`` (default) runs every step.
+    """
+    return _momentum(grad, x0, lr, beta, n_steps, f, tol, divergence_threshold, on_divergence, False)
+
+
+@reference("10-momentum")
+def nesterov(
+    grad: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
+    lr: LearningRate,
+    beta: float,
+    n_steps: int,
+    f: Callable[[np.ndarray], float] | None = None,
+    *,
+    tol: float | None = None,
+    divergence_threshold: float = 1e12,
+    on_divergence: str = "raise",
+) -> DescentResult:
+    """Nesterov momentum in torch's convention (``SGD(momentum=β, nesterov=True)``).
+
+    ``b₁ = g₁``, then ``b ← βb + g`` and ``x ← x − lr·(g + βb)``: the look-ahead is folded into
+    the update, so the gradient is evaluated at the current iterate only.
+    """
+    return _momentum(grad, x0, lr, beta, n_steps, f, tol, divergence_threshold, on_divergence, True)

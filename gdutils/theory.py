@@ -1,0 +1,263 @@
+"""The quadratic model: what theory predicts for gradient descent and heavy-ball momentum.
+
+Near a minimum every smooth function looks like a quadratic ``f(x) ≈ ½ (x − x*)ᵀH(x − x*)``,
+and on a quadratic each eigen-direction of ``H`` evolves on its own. Gradient descent with step
+``α`` multiplies the error along an eigenvector with eigenvalue ``λ`` by ``1 − αλ`` every step,
+so everything about its speed and stability follows from the eigenvalues ``μ = λmin`` and
+``L = λmax``:
+
+* condition number ``κ = L/μ`` (:func:`condition_number`);
+* stable step sizes ``0 < α < 2/L`` (:func:`gd_stable_lr`);
+* the best fixed step ``α* = 2/(μ + L)`` (:func:`gd_optimal_lr`);
+* the rate, the error ratio per step, ``ρ(α) = maxᵢ |1 − αλᵢ|`` (:func:`gd_rate`);
+* steps to a tolerance ``⌈log(tol/e₀) / log ρ⌉`` (:func:`iterations_to_tolerance`);
+* the heavy-ball rate, the spectral radius of ``[[1+β−αλ, −β], [1, 0]]`` maximised over λ
+  (:func:`heavy_ball_rate`), its optimum ``α* = 4/(√L + √μ)²``, ``β* = ((√κ−1)/(√κ+1))²``
+  with rate ``√β*`` (:func:`heavy_ball_optimal`) and its stability region
+  (:func:`heavy_ball_stable`);
+
+plus the exponential-average facts of notebook 10 (:func:`ema_window`, :func:`ema_half_life`)
+and the sampling fact of notebook 09 (:func:`fraction_unseen_with_replacement`).
+
+Everything is vectorised: step sizes and momenta may be arrays (a whole rate map in one call).
+Eigenvalues may be given as a 1-D array, as a symmetric matrix (a Hessian), or as a
+:class:`gdutils.functions.Quadratic`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+__all__ = [
+    "eigenvalues",
+    "condition_number",
+    "gd_stable_lr",
+    "gd_optimal_lr",
+    "gd_rate",
+    "iterations_to_tolerance",
+    "heavy_ball_rate",
+    "heavy_ball_optimal",
+    "heavy_ball_stable",
+    "ema_window",
+    "ema_half_life",
+    "fraction_unseen_with_replacement",
+]
+
+
+def _out(a: np.ndarray) -> Any:
+    return a[()] if a.ndim == 0 else a
+
+
+def eigenvalues(eigs_or_matrix: Any) -> np.ndarray:
+    """Eigenvalues as a 1-D float64 array, ascending.
+
+    Accepts a 1-D sequence of eigenvalues, a symmetric ``(d, d)`` matrix (a Hessian), or any
+    object with an ``eigenvalues`` attribute (a :class:`gdutils.functions.Quadratic`).
+    """
+    if hasattr(eigs_or_matrix, "eigenvalues") and not isinstance(eigs_or_matrix, np.ndarray):
+        eigs_or_matrix = eigs_or_matrix.eigenvalues
+    a = np.asarray(eigs_or_matrix, dtype=np.float64)
+    if not np.all(np.isfinite(a)):
+        raise ValueError("eigenvalues (or the matrix) must be finite")
+    if a.ndim == 0:
+        a = a.reshape(1)
+    if a.ndim == 1:
+        if a.size == 0:
+            raise ValueError("need at least one eigenvalue, got an empty array")
+        return np.sort(a)
+    if a.ndim == 2 and a.shape[0] == a.shape[1]:
+        scale = max(1.0, float(np.max(np.abs(a))))
+        if not np.allclose(a, a.T, rtol=1e-10, atol=1e-12 * scale):
+            raise ValueError("the matrix must be symmetric (a Hessian is)")
+        return np.linalg.eigvalsh(0.5 * (a + a.T))
+    raise ValueError(
+        f"expected eigenvalues of shape (d,) or a symmetric matrix of shape (d, d), got {a.shape}"
+    )
+
+
+def _positive_eigs(eigs: Any) -> np.ndarray:
+    lam = eigenvalues(eigs)
+    if lam[0] <= 0:
+        raise ValueError(
+            f"the quadratic must be positive definite (all eigenvalues > 0); smallest is {lam[0]:g}"
+        )
+    return lam
+
+
+def condition_number(eigs_or_matrix: Any) -> float:
+    """κ = λmax / λmin of a positive (semi-)definite matrix or of its eigenvalues.
+
+    ``inf`` when the smallest eigenvalue is 0; a negative eigenvalue is a ``ValueError`` (the
+    point is not a minimum).
+
+    >>> condition_number([0.2, 4.0])
+    20.0
+    """
+    lam = eigenvalues(eigs_or_matrix)
+    if lam[0] < 0:
+        raise ValueError(
+            f"condition number of a minimum needs eigenvalues >= 0; smallest is {lam[0]:g} "
+            "(this is a saddle or a maximum)"
+        )
+    if lam[0] == 0:
+        return float("inf")
+    return float(lam[-1] / lam[0])
+
+
+def gd_stable_lr(eigs: Any) -> float:
+    """The largest stable step size of gradient descent on a quadratic: ``2 / λmax``.
+
+    Every eigen-component is multiplied by ``1 − αλ`` per step, which shrinks only if
+    ``|1 − αλ| < 1``, i.e. ``0 < α < 2/λ`` for every λ: the largest eigenvalue sets the bound.
+    """
+    lam = _positive_eigs(eigs)
+    return float(2.0 / lam[-1])
+
+
+def gd_optimal_lr(eigs: Any) -> float:
+    """The fixed step size that minimises the GD rate on a quadratic: ``2 / (λmin + λmax)``.
+
+    It balances the slowest and the fastest direction, ``|1 − αμ| = |1 − αL|``, giving the rate
+    ``(κ − 1) / (κ + 1)``.
+    """
+    lam = _positive_eigs(eigs)
+    return float(2.0 / (lam[0] + lam[-1]))
+
+
+def gd_rate(lr: ArrayLike, eigs: Any) -> Any:
+    """The per-step error contraction of GD on a quadratic: ``ρ(α) = maxᵢ |1 − α λᵢ|``.
+
+    Parameters
+    ----------
+    lr : float or array_like
+        Step size(s) α, any shape.
+    eigs : eigenvalues, symmetric matrix or Quadratic
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``lr``. ``ρ < 1`` converges (error ≤ ρᵏ e₀), ``ρ ≥ 1`` does not.
+    """
+    lam = eigenvalues(eigs)
+    a = np.asarray(lr, dtype=np.float64)
+    return _out(np.max(np.abs(1.0 - a[..., None] * lam), axis=-1))
+
+
+def iterations_to_tolerance(rate: ArrayLike, tol: float, initial_error: ArrayLike = 1.0) -> Any:
+    """The number of steps ``k`` after which ``e₀ ρᵏ ≤ tol``: ``⌈log(tol / e₀) / log ρ⌉``.
+
+    ``0`` when ``e₀ ≤ tol`` already, ``1`` when ``ρ = 0``, ``inf`` when ``ρ ≥ 1`` (never).
+    Vectorised over ``rate`` and ``initial_error``; returns float (so ``inf`` fits).
+    """
+    r = np.asarray(rate, dtype=np.float64)
+    e0 = np.asarray(initial_error, dtype=np.float64)
+    tol = float(tol)
+    if not tol > 0:
+        raise ValueError(f"tol must be > 0, got {tol}")
+    if np.any(r < 0) or np.any(np.isnan(r)):
+        raise ValueError("rate must be >= 0")
+    if np.any(e0 < 0) or np.any(np.isnan(e0)):
+        raise ValueError("initial_error must be >= 0")
+    r, e0 = np.broadcast_arrays(r, e0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.log(tol / e0) / np.log(r)
+        # −1e-9 guards exact cases (ρ = 0.5, tol = 1/8 → 3, not 4 from round-off)
+        k = np.ceil(k - 1e-9)
+    k = np.where(r >= 1, np.inf, k)
+    k = np.where(r == 0, 1.0, k)
+    k = np.where(e0 <= tol, 0.0, k)
+    return _out(np.asarray(k, dtype=np.float64))
+
+
+def heavy_ball_rate(lr: ArrayLike, beta: ArrayLike, eigs: Any) -> Any:
+    """The asymptotic rate of heavy-ball momentum on a quadratic.
+
+    With torch's convention (``b ← βb + g``, ``x ← x − αb``), equivalently Polyak's
+    ``x₊ = x − α∇f(x) + β(x − x₋)``, the error along an eigenvector with eigenvalue λ obeys
+    ``e₊ = (1 + β − αλ) e − β e₋``: the iteration matrix ``[[1+β−αλ, −β], [1, 0]]`` has the
+    characteristic polynomial ``z² − Tz + β`` with ``T = 1 + β − αλ``. Its roots are
+
+    * complex when ``T² < 4β``: both have modulus ``√β`` (not ``2√β``: the product of the roots is β);
+    * real otherwise: the larger modulus is ``(|T| + √(T² − 4β)) / 2``.
+
+    The rate is the largest root modulus over all eigenvalues; ``lr`` and ``beta`` broadcast
+    (a whole (α, β) map in one call). ``β = 0`` gives back :func:`gd_rate`.
+    """
+    lam = eigenvalues(eigs)
+    a = np.asarray(lr, dtype=np.float64)[..., None]
+    b = np.asarray(beta, dtype=np.float64)[..., None]
+    T = 1.0 + b - a * lam
+    disc = T * T - 4.0 * b
+    # complex pair: |z|² = z·z̄ = β
+    complex_mod = np.sqrt(np.abs(b))
+    real_mod = 0.5 * (np.abs(T) + np.sqrt(np.maximum(disc, 0.0)))
+    rho = np.where(disc < 0, complex_mod, real_mod)
+    return _out(np.max(rho, axis=-1))
+
+
+def heavy_ball_optimal(eigs: Any) -> tuple[float, float, float]:
+    """Polyak's optimal heavy-ball parameters for a quadratic with eigenvalues in [μ, L].
+
+    ``α* = (2 / (√L + √μ))²``, ``β* = ((√κ − 1) / (√κ + 1))²`` and the rate ``√β* =
+    (√κ − 1)/(√κ + 1)``: the √κ speed-up over gradient descent's ``(κ − 1)/(κ + 1)``.
+
+    Returns
+    -------
+    (lr, beta, rate) : tuple of float
+    """
+    lam = _positive_eigs(eigs)
+    mu, L = float(lam[0]), float(lam[-1])
+    sq_kappa = np.sqrt(L / mu)
+    lr = (2.0 / (np.sqrt(L) + np.sqrt(mu))) ** 2
+    rate = (sq_kappa - 1.0) / (sq_kappa + 1.0)
+    return float(lr), float(rate**2), float(rate)
+
+
+def heavy_ball_stable(lr: ArrayLike, beta: ArrayLike, eigs: Any) -> Any:
+    """Whether heavy ball converges on the quadratic: ``0 ≤ β < 1`` and ``0 < αλ < 2 + 2β`` ∀λ.
+
+    Vectorised over ``lr`` and ``beta`` (boolean array of their broadcast shape).
+    """
+    lam = eigenvalues(eigs)
+    a = np.asarray(lr, dtype=np.float64)[..., None]
+    b = np.asarray(beta, dtype=np.float64)[..., None]
+    al = a * lam
+    ok = (b >= 0) & (b < 1) & (al > 0) & (al < 2 + 2 * b)
+    return _out(np.all(ok, axis=-1))
+
+
+def ema_window(beta: ArrayLike) -> Any:
+    """The effective window of an exponential moving average: ``1 / (1 − β)``.
+
+    The weights ``(1 − β)βᵏ`` sum to 1 and have mean age ``β/(1 − β)``; ``1/(1 − β)`` is the
+    number of recent values that carry most of the weight (10 for β = 0.9).
+    """
+    b = np.asarray(beta, dtype=np.float64)
+    if np.any(~((b >= 0) & (b < 1))):
+        raise ValueError("beta must be in [0, 1)")
+    return _out(1.0 / (1.0 - b))
+
+
+def ema_half_life(beta: ArrayLike) -> Any:
+    """Steps until a value's weight in an EMA halves: ``ln ½ / ln β`` (≈ 6.58 for β = 0.9)."""
+    b = np.asarray(beta, dtype=np.float64)
+    if np.any(~((b >= 0) & (b < 1))):
+        raise ValueError("beta must be in [0, 1)")
+    with np.errstate(divide="ignore"):
+        return _out(np.log(0.5) / np.log(b) + 0.0)
+
+
+def fraction_unseen_with_replacement(n: ArrayLike) -> Any:
+    """Expected fraction of n examples never drawn in n draws with replacement: ``(1 − 1/n)ⁿ``.
+
+    Tends to ``1/e ≈ 0.368`` as n grows: an "epoch" of sampling with replacement misses about
+    37 % of the data, which is why mini-batch iterators shuffle a permutation instead.
+    """
+    m = np.asarray(n, dtype=np.float64)
+    if np.any(~(m >= 1)) or np.any(m != np.floor(m)):
+        raise ValueError("n must be a positive integer")
+    with np.errstate(divide="ignore"):  # n = 1: log(0) = -inf, exp(-inf) = 0, as it should
+        return _out(np.exp(m * np.log1p(-1.0 / m)))
