@@ -25,7 +25,7 @@ lab: $(STAMP)
 
 # JupyterLab with the nbgrader formgrader pointed at this course (see "For instructors" in README.md)
 instructor: $(STAMP)
-	cd autograde && ../$(BIN)/jupyter lab --ServerApp.root_dir=..
+	JUPYTER_CONFIG_PATH=$(CURDIR)/autograde $(BIN)/jupyter lab
 
 # The whole suite: fast unit tests, notebook execution, nbgrader round trips, the grading
 # pipeline and the browser tier (the browser tier needs Debian's chromium; see README.md).

@@ -17,6 +17,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "autograd",
+    "averages",
+    "backprop",
     "checks",
     "clustering",
     "data",

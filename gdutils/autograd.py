@@ -213,22 +213,40 @@ class Value:
         recomputed from zero; leaves' gradients accumulate across calls (use
         :func:`zero_grad` between independent backward passes).
         """
-        order = topological_order(self)
-        for node in order:
-            if node._prev:
-                if node._local is None or len(node._local) != len(node._prev):
-                    raise RuntimeError(
-                        f"{node!r} has children but no local derivatives (_local): build "
-                        "nodes with the operators, or pass _local=(∂out/∂child, ...)"
-                    )
-                node.grad = 0.0
-        self.grad += float(grad)
-        for node in reversed(order):
-            g = node.grad
-            if g == 0.0 or not node._prev:
+        # Kahn's algorithm: count each node's parents inside the graph, then visit a node only
+        # once all its parents have passed their gradient to it (no recursion anywhere).
+        n_parents: dict[Value, int] = {self: 0}
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            prev = node._prev
+            if not prev:
                 continue
-            for child, local in zip(node._prev, node._local):  # type: ignore[arg-type]
-                child.grad += local * g  # chain rule; += because a child may have many parents
+            if node._local is None or len(node._local) != len(prev):
+                raise RuntimeError(
+                    f"{node!r} has children but no local derivatives (_local): build "
+                    "nodes with the operators, or pass _local=(∂out/∂child, ...)"
+                )
+            node.grad = 0.0  # intermediate gradients are recomputed, not accumulated
+            for child in prev:
+                count = n_parents.get(child)
+                if count is None:
+                    n_parents[child] = 1
+                    stack.append(child)
+                else:
+                    n_parents[child] = count + 1
+        self.grad += float(grad)
+        ready = [self]
+        while ready:
+            node = ready.pop()
+            g = node.grad  # complete: every parent has already contributed
+            for child, local in zip(node._prev, node._local or (), strict=True):
+                if g != 0.0:  # skip exact zeros: 0·∞ (√ at 0) would otherwise give NaN
+                    child.grad += local * g  # chain rule; += as a child may have many parents
+                count = n_parents[child] - 1
+                n_parents[child] = count
+                if count == 0:
+                    ready.append(child)
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 for every node of the graph that ends at this node."""
@@ -247,25 +265,32 @@ class Value:
 def topological_order(root: Value) -> list[Value]:
     """Every node the root depends on, children before parents, root last.
 
-    Iterative depth-first search (explicit stack), so deep graphs need no recursion.
+    Kahn's algorithm with explicit stacks (no recursion, so deep graphs are fine): count each
+    node's parents inside the graph, then release a node once all its parents are placed.
     """
     if not isinstance(root, Value):
         raise ValueError(f"root must be a Value, got {type(root).__name__}")
-    order: list[Value] = []
-    visited: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    n_parents: dict[Value, int] = {root: 0}
+    stack = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)  # all its children are already in `order`
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
+        for child in stack.pop()._prev:
+            count = n_parents.get(child)
+            if count is None:
+                n_parents[child] = 1
+                stack.append(child)
+            else:
+                n_parents[child] = count + 1
+    order: list[Value] = []  # parents before children; reversed at the end
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
         for child in node._prev:
-            if id(child) not in visited:
-                stack.append((child, False))
+            count = n_parents[child] - 1
+            n_parents[child] = count
+            if count == 0:
+                ready.append(child)
+    order.reverse()
     return order
 
 
@@ -296,7 +321,7 @@ def trace(root: Value) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     edges: list[dict[str, Any]] = []
     for n in order:
         locals_ = n._local if n._local is not None else (math.nan,) * len(n._prev)
-        for child, local in zip(n._prev, locals_):
+        for child, local in zip(n._prev, locals_, strict=False):
             edges.append(
                 {"source": index[id(child)], "target": index[id(n)], "local_grad": float(local)}
             )

@@ -52,12 +52,13 @@ __all__ = [
     "reference",
     "forbid_reference",
     "references_for",
+    "active_forbidden",
     "REFERENCES",
 ]
 
 # Captured at import time: a learner who later rebinds np.allclose in the kernel does not change
 # what these helpers compute. (The hardened grader goes further and re-runs every test outside
-# the learner's kernel; see autograde/README.md.)
+# the learner's kernel; see docs/instructors.md.)
 _isclose = np.isclose
 _asarray = np.asarray
 _isfinite = np.isfinite
@@ -151,7 +152,7 @@ def _check_array_kind(
         raise ExerciseError(f"`{name}` should have dtype {np.dtype(dtype)}, not {got.dtype}.")
     if shape is not None:
         want = tuple(shape)
-        ok = len(want) == got.ndim and all(w is None or w == g for w, g in zip(want, got.shape))
+        ok = len(want) == got.ndim and all(w is None or w == g for w, g in zip(want, got.shape, strict=True))
         if not ok:
             raise ExerciseError(_shape_message(name, got.shape, want))
     return got
@@ -523,6 +524,15 @@ def forbid_reference(*exercise_ids: str) -> Iterator[None]:
         yield
     finally:
         _forbidden.reset(token)
+
+
+def active_forbidden() -> frozenset[str]:
+    """The exercise ids forbidden at this point (inside :func:`forbid_reference` blocks).
+
+    The hardened grader reads this when it forwards a call to the learner's code, so that the
+    learner's kernel refuses reference solutions exactly where the test asked it to.
+    """
+    return _forbidden.get()
 
 
 def references_for(assignment: str) -> list[str]:

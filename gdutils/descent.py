@@ -160,18 +160,25 @@ def _fmt(x: np.ndarray | float) -> str:
     return np.array2string(a, precision=4, max_line_width=200)
 
 
+def _fd_hessian(grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray) -> np.ndarray:
+    d = x0.size
+    H = np.empty((d, d))
+    for i in range(d):
+        h = 1e-5 * max(1.0, abs(float(x0[i])))
+        e = np.zeros(d)
+        e[i] = h
+        H[:, i] = (np.asarray(grad(x0 + e), float) - np.asarray(grad(x0 - e), float)) / (2 * h)
+    return H
+
+
 def _max_curvature(grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray) -> float | None:
     """Largest eigenvalue of a centred-difference Hessian at ``x0`` (small d only), or None."""
     d = x0.size
     if d > 20:
         return None
     try:
-        H = np.empty((d, d))
-        for i in range(d):
-            h = 1e-5 * max(1.0, abs(float(x0[i])))
-            e = np.zeros(d)
-            e[i] = h
-            H[:, i] = (np.asarray(grad(x0 + e), float) - np.asarray(grad(x0 - e), float)) / (2 * h)
+        with np.errstate(all="ignore"):
+            H = _fd_hessian(grad, x0)
         if not np.all(np.isfinite(H)):
             return None
         top = float(np.linalg.eigvalsh(0.5 * (H + H.T))[-1])
@@ -235,7 +242,7 @@ def _descend(
                 break
             x_new = update(t, x, g)
             if not np.all(np.isfinite(x_new)):
-                problem = "x is no longer finite"
+                problem = f"x became {_fmt(x_new)} (not finite) after x = {_fmt(x)}"
                 break
             if float(np.max(np.abs(x_new))) > threshold:
                 xs.append(x_new.copy())  # finite, so it may be drawn: it shows the blow-up
@@ -290,6 +297,11 @@ def _descend(
                 f" The gradient grew from {gnorms[0]:.3g} to {gnorms[-1]:.3g}: the iteration "
                 "looks unstable (is lr too large?)."
             )
+    elif n_iter == 0 and problem.startswith("the gradient"):
+        message = (
+            f"{algorithm} stopped at step 1: {problem}. The gradient is not finite at the "
+            "starting point: check the gradient function, or start elsewhere."
+        )
     else:
         message = f"{algorithm} diverged at step {fail_step}: {problem}. {hint()}"
 
@@ -312,7 +324,13 @@ def _descend(
     return result
 
 
-def _lr_hint(lr: LearningRate, grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, factor: float, bound_text: str) -> Callable[[], str]:
+def _lr_hint(
+    lr: LearningRate,
+    grad: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray,
+    factor: float,
+    bound_text: str,
+) -> Callable[[], str]:
     def hint() -> str:
         if callable(lr):
             return "The schedule's step sizes are too large for this problem: scale it down."
@@ -330,7 +348,9 @@ def _lr_hint(lr: LearningRate, grad: Callable[[np.ndarray], np.ndarray], x0: np.
     return hint
 
 
-def _vector_grad(grad: Callable[..., Any], d: int, scalar: bool) -> Callable[[np.ndarray], np.ndarray]:
+def _vector_grad(
+    grad: Callable[..., Any], d: int, scalar: bool
+) -> Callable[[np.ndarray], np.ndarray]:
     """Wrap the caller's gradient: pass it a copy, check what it returns."""
     if not callable(grad):
         raise ValueError(f"the gradient must be a callable, got {grad!r}")
@@ -436,7 +456,7 @@ def gradient_descent_1d(
     )
 
 
-@reference("03-gd-nd")
+@reference("03-gd-nd", "04-linear-regression")
 def gradient_descent(
     grad: Callable[[np.ndarray], np.ndarray],
     x0: ArrayLike,
@@ -531,7 +551,9 @@ def run_optimizer(
     param = x.copy()
     opt = make_opt([param])
     if not callable(getattr(opt, "step", None)):
-        raise ValueError(f"make_opt must return an optimiser with a .step(grads) method, got {opt!r}")
+        raise ValueError(
+            f"make_opt must return an optimiser with a .step(grads) method, got {opt!r}"
+        )
     name = type(opt).__name__
 
     def update(t: int, xt: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -546,9 +568,11 @@ def run_optimizer(
 
     def hint() -> str:
         lr = getattr(opt, "lr", None)
-        return f"{name} with lr = {lr:g} is unstable here: try a smaller lr." if isinstance(
-            lr, numbers.Real
-        ) else "Try a smaller learning rate."
+        return (
+            f"{name} with lr = {lr:g} is unstable here: try a smaller lr."
+            if isinstance(lr, numbers.Real)
+            else "Try a smaller learning rate."
+        )
 
     return _descend(
         algorithm=name,
@@ -633,7 +657,9 @@ def heavy_ball(
     Parameters are as in :func:`gradient_descent`, plus ``beta >= 0`` (the momentum) and the
     step budget ``n_steps``; ``tol=None`` (default) runs every step.
     """
-    return _momentum(grad, x0, lr, beta, n_steps, f, tol, divergence_threshold, on_divergence, False)
+    return _momentum(
+        grad, x0, lr, beta, n_steps, f, tol, divergence_threshold, on_divergence, False
+    )
 
 
 @reference("10-momentum")

@@ -176,11 +176,12 @@ class TestFunction:
 
     def grad(self, x: ArrayLike) -> np.ndarray:
         """The gradient ``∇f(x)``: ``(..., d) -> (..., d)``."""
-        return np.asarray(self._grad(_points(x, self.dim)), dtype=np.float64)
+        # + 0.0 returns a fresh array and turns −0.0 (from e.g. −2(a − x) at x = a) into 0.0
+        return np.asarray(self._grad(_points(x, self.dim)), dtype=np.float64) + 0.0
 
     def hessian(self, x: ArrayLike) -> np.ndarray:
         """The Hessian ``∇²f(x)``: ``(..., d) -> (..., d, d)``."""
-        return np.asarray(self._hess(_points(x, self.dim)), dtype=np.float64)
+        return np.asarray(self._hess(_points(x, self.dim)), dtype=np.float64) + 0.0
 
     @property
     def minima(self) -> list[np.ndarray]:

@@ -347,8 +347,10 @@ class Sequential(Layer):
         if not layers:
             raise ValueError("Sequential needs at least one layer")
         for i, layer in enumerate(layers):
-            if not (callable(getattr(layer, "forward", None))
-                    and callable(getattr(layer, "backward", None))):
+            if not (
+                callable(getattr(layer, "forward", None))
+                and callable(getattr(layer, "backward", None))
+            ):
                 raise ValueError(
                     f"layer {i} ({type(layer).__name__}) has no forward/backward methods"
                 )
@@ -467,7 +469,7 @@ class SoftmaxCrossEntropy(Layer):
     .. math::
 
         L = \frac{1}{B}\sum_{n} \Big(\log \sum_j e^{z_{nj}} - z_{n y_n}\Big), \qquad
-        \frac{\partial L}{\partial z} = \frac{\operatorname{softmax}(z) - \operatorname{onehot}(y)}{B}
+        \frac{\partial L}{\partial z} = \frac{\mathrm{softmax}(z) - \mathrm{onehot}(y)}{B}
 
     The log-sum-exp subtracts each row's maximum first (softmax is unchanged by a shift), so
     every exponent is ≤ 0: logits of ±1000 give finite, exact results.

@@ -120,9 +120,7 @@ def _check_params(params: Any) -> list[np.ndarray]:
             "params must be a list of arrays, got a single array: wrap it in a list, e.g. [w]"
         )
     if isinstance(params, set | frozenset | dict):
-        raise ValueError(
-            f"params must be an ordered list of arrays, got a {type(params).__name__}"
-        )
+        raise ValueError(f"params must be an ordered list of arrays, got a {type(params).__name__}")
     try:
         params = list(params)
     except TypeError:
@@ -134,9 +132,7 @@ def _check_params(params: Any) -> list[np.ndarray]:
     seen: set[int] = set()
     for i, p in enumerate(params):
         if not isinstance(p, np.ndarray):
-            raise ValueError(
-                f"params[{i}] must be a float64 numpy array, got {type(p).__name__}"
-            )
+            raise ValueError(f"params[{i}] must be a float64 numpy array, got {type(p).__name__}")
         if p.dtype != np.float64:
             raise ValueError(f"params[{i}] must have dtype float64, got {p.dtype}")
         if not p.flags.writeable:
@@ -185,14 +181,14 @@ class Optimizer:
         if isinstance(grads, np.ndarray) or not isinstance(grads, list | tuple):
             raise ValueError(
                 "grads must be a list of arrays aligned with params, got "
-                f"{type(grads).__name__}" + (": wrap it in a list, e.g. [g]"
-                                             if isinstance(grads, np.ndarray) else "")
+                f"{type(grads).__name__}"
+                + (": wrap it in a list, e.g. [g]" if isinstance(grads, np.ndarray) else "")
             )
         if len(grads) != len(params):
             raise ValueError(
                 f"expected {len(params)} gradients (one per parameter), got {len(grads)}"
             )
-        for i, (p, g) in enumerate(zip(params, grads)):
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
             if not isinstance(g, np.ndarray):
                 raise ValueError(f"grads[{i}] must be a numpy array, got {type(g).__name__}")
             if g.shape != p.shape:
@@ -228,11 +224,6 @@ class Optimizer:
             f"{type(self).__name__}({self._hyper_repr()}; {n} param array"
             f"{'s' if n != 1 else ''}, {size} values, t={self.t})"
         )
-
-
-def _set_step(state: list[dict[str, Any]], t: int) -> None:
-    for st in state:
-        st["step"] = t
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,7 +333,7 @@ class SGD(Optimizer):
         lr, mu, tau = self.lr, self.momentum, self.dampening
         wd, nesterov = self.weight_decay, self.nesterov
         self.t += 1
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             st = self.state[i]
             st["step"] = self.t
             tmp = self._tmp[i]
@@ -459,7 +450,7 @@ class Adagrad(Optimizer):
         wd, eps = self.weight_decay, self.eps
         self.t += 1
         clr = self.lr / (1.0 + (self.t - 1) * self.lr_decay)
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             st = self.state[i]
             st["step"] = self.t
             tmp = self._tmp[i]
@@ -477,8 +468,7 @@ class Adagrad(Optimizer):
     def reset(self) -> None:
         """Restart the accumulators at ``initial_accumulator_value`` and the step count at 0."""
         self.state = [
-            {"step": 0, "sum": np.full_like(p, self.initial_accumulator_value)}
-            for p in self.params
+            {"step": 0, "sum": np.full_like(p, self.initial_accumulator_value)} for p in self.params
         ]
         self.t = 0
 
@@ -577,7 +567,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps = self.lr, self.alpha, self.eps
         wd, mu, centered = self.weight_decay, self.momentum, self.centered
         self.t += 1
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             st = self.state[i]
             st["step"] = self.t
             tmp = self._tmp[i]
@@ -658,7 +648,7 @@ class _AdamCore(Optimizer):
         t = self.t
         step_size = lr / (1.0 - beta1**t)  # γ / (1 − β₁ᵗ): bias correction of m
         inv_sqrt_bc2 = 1.0 / math.sqrt(1.0 - beta2**t)  # 1 / √(1 − β₂ᵗ): bias correction of v
-        for i, (p, g) in enumerate(zip(self.params, grads)):
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             st = self.state[i]
             st["step"] = t
             tmp = self._tmp[i]
@@ -813,9 +803,10 @@ class AdamW(_AdamCore):
     ``1/(√v̂ + ε)``, so weights with large gradient history are decayed less. AdamW applies
     the same relative shrink ``γλ`` to every weight (Loshchilov & Hutter, 2019).
 
-    *The decay is multiplied by γ* (torch's convention, as in the paper's implementation);
-    the paper's algorithm box writes a separate schedule multiplier instead. Changing ``lr``
-    therefore changes the decay too.
+    *The decay is multiplied by γ* (torch's convention): the shrink per step is ``γλ``, so
+    changing ``lr`` changes the decay too. The paper's algorithm multiplies λθ by the schedule
+    factor η_t only, not by the base learning rate α; torch's λ therefore corresponds to the
+    paper's λ/α.
     """
 
     _decoupled = True

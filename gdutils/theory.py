@@ -31,6 +31,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gdutils.checks import reference
+
+from gdutils.checks import reference
+
 __all__ = [
     "eigenvalues",
     "condition_number",
@@ -44,6 +48,7 @@ __all__ = [
     "ema_window",
     "ema_half_life",
     "fraction_unseen_with_replacement",
+    "gd_regime",
 ]
 
 
@@ -107,6 +112,7 @@ def condition_number(eigs_or_matrix: Any) -> float:
     return float(lam[-1] / lam[0])
 
 
+@reference("03-gd-nd")
 def gd_stable_lr(eigs: Any) -> float:
     """The largest stable step size of gradient descent on a quadratic: ``2 / λmax``.
 
@@ -117,6 +123,7 @@ def gd_stable_lr(eigs: Any) -> float:
     return float(2.0 / lam[-1])
 
 
+@reference("03-gd-nd")
 def gd_optimal_lr(eigs: Any) -> float:
     """The fixed step size that minimises the GD rate on a quadratic: ``2 / (λmin + λmax)``.
 
@@ -127,6 +134,7 @@ def gd_optimal_lr(eigs: Any) -> float:
     return float(2.0 / (lam[0] + lam[-1]))
 
 
+@reference("03-gd-nd")
 def gd_rate(lr: ArrayLike, eigs: Any) -> Any:
     """The per-step error contraction of GD on a quadratic: ``ρ(α) = maxᵢ |1 − α λᵢ|``.
 
@@ -146,6 +154,7 @@ def gd_rate(lr: ArrayLike, eigs: Any) -> Any:
     return _out(np.max(np.abs(1.0 - a[..., None] * lam), axis=-1))
 
 
+@reference("03-gd-nd")
 def iterations_to_tolerance(rate: ArrayLike, tol: float, initial_error: ArrayLike = 1.0) -> Any:
     """The number of steps ``k`` after which ``e₀ ρᵏ ≤ tol``: ``⌈log(tol / e₀) / log ρ⌉``.
 
@@ -172,6 +181,7 @@ def iterations_to_tolerance(rate: ArrayLike, tol: float, initial_error: ArrayLik
     return _out(np.asarray(k, dtype=np.float64))
 
 
+@reference("10-momentum")
 def heavy_ball_rate(lr: ArrayLike, beta: ArrayLike, eigs: Any) -> Any:
     """The asymptotic rate of heavy-ball momentum on a quadratic.
 
@@ -261,3 +271,55 @@ def fraction_unseen_with_replacement(n: ArrayLike) -> Any:
         raise ValueError("n must be a positive integer")
     with np.errstate(divide="ignore"):  # n = 1: log(0) = -inf, exp(-inf) = 0, as it should
         return _out(np.exp(m * np.log1p(-1.0 / m)))
+
+
+# ---------------------------------------------------------------------------------------------
+# One dimension: the three regimes of notebook 02
+
+GD_REGIMES = ("monotone", "oscillating", "cycling", "diverging")
+
+
+@reference("02-gd-1d")
+def gd_regime(lr: float, curvature: float = 2.0) -> str:
+    r"""How gradient descent behaves on a parabola ``f(x) = ½ c (x − x*)²`` with step ``η``.
+
+    Each step multiplies the distance to the minimum by ``r = 1 − ηc`` (since
+    ``f'(x) = c (x − x*)``), so ``x_k − x* = rᵏ (x₀ − x*)``:
+
+    * ``0 ≤ r < 1`` (``0 < ηc ≤ 1``): ``"monotone"`` — every step lands on the same side, closer;
+    * ``−1 < r < 0`` (``1 < ηc < 2``): ``"oscillating"`` — it jumps over the minimum each step,
+      but lands closer: it still converges;
+    * ``r = −1`` (``ηc = 2``): ``"cycling"`` — it bounces between ``x₀`` and its mirror image;
+    * ``r < −1`` (``ηc > 2``): ``"diverging"`` — every jump overshoots further.
+
+    For ``f(x) = x²`` (``c = 2``) the boundaries are ``η = 0.5`` and ``η = 1``. Near a minimum
+    of any smooth function, ``c`` is the second derivative there.
+
+    Parameters
+    ----------
+    lr : float
+        Step size ``η > 0``.
+    curvature : float, default 2.0
+        ``c = f''`` > 0.
+
+    Returns
+    -------
+    str
+        One of :data:`GD_REGIMES`.
+
+    >>> [gd_regime(lr) for lr in (0.2, 0.75, 1.0, 1.1)]
+    ['monotone', 'oscillating', 'cycling', 'diverging']
+    """
+    for name, value in (("lr", lr), ("curvature", curvature)):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive, finite number, got {value!r}")
+    r = 1.0 - float(lr) * float(curvature)
+    if r >= 0.0:
+        return "monotone"
+    if r > -1.0:
+        return "oscillating"
+    if r == -1.0:
+        return "cycling"
+    return "diverging"

@@ -1,0 +1,102 @@
+"""``gdcourse export``: one row per (student, assignment), one column per graded question.
+
+Scores come from nbgrader's gradebook (so manual grades entered in the formgrader count); the
+status, reason and sandbox come from our results store. A manually graded question that nobody
+graded yet is left empty and listed in ``needs_manual_grade``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from . import results
+from . import sourcecode as sc
+from .config import Course
+
+BASE = ["student_id", "assignment"]
+TAIL = ["score", "max_score", "status", "reason", "needs_manual_grade", "sandbox", "warnings"]
+
+
+def _question_order(course: Course, assignment: str) -> list[tuple[str, str]]:
+    try:
+        order = []
+        for name, path in course.source_notebooks(assignment).items():
+            nb = json.loads(path.read_text())
+            order += [(name, sc.grade_id(c)) for c in nb["cells"] if sc.nbmeta(c).get("grade") and sc.grade_id(c)]
+        return order
+    except FileNotFoundError:
+        return []
+
+
+def rows(course: Course, assignment: str | None = None) -> tuple[list[str], list[dict]]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    store = results.load_all(course, assignment)
+    out: list[dict] = []
+    columns: list[str] = []
+    with Gradebook(course.db_url, course.course_id) as gb:
+        assignments = [a.name for a in gb.assignments if assignment is None or a.name == assignment]
+        students = sorted({s.id for s in gb.students} | {s for (_, s) in store})
+        prefix = len(assignments) > 1
+        for a in sorted(assignments):
+            arec = gb.find_assignment(a)
+            known = {(nb.name, gc.name): gc for nb in arec.notebooks for gc in nb.grade_cells}
+            order = [q for q in _question_order(course, a) if q in known]
+            order += sorted(q for q in known if q not in order)
+            qcols = [(f"{a}:{g}" if prefix else g) for _, g in order]
+            columns += [c for c in qcols if c not in columns]
+            for s in students:
+                rec = store.get((a, s))
+                row: dict[str, Any] = {"student_id": s, "assignment": a}
+                manual: list[str] = []
+                total = 0.0
+                max_total = 0.0
+                try:
+                    gb.find_submission(a, s)
+                    submitted = True
+                except MissingEntry:
+                    submitted = False
+                for (nb_name, gid), col in zip(order, qcols, strict=True):
+                    gc = known[(nb_name, gid)]
+                    max_total += float(gc.max_score)
+                    if not submitted:
+                        row[col] = 0.0
+                        continue
+                    try:
+                        g = gb.find_grade(gid, nb_name, a, s)
+                    except MissingEntry:
+                        row[col] = 0.0
+                        continue
+                    if g.needs_manual_grade:
+                        row[col] = None
+                        manual.append(gid)
+                    else:
+                        row[col] = float(g.score)
+                        total += float(g.score)
+                if rec is None and not submitted:
+                    status, reason = "missing", "no submission"
+                elif rec is None:
+                    status, reason = "ok", "graded by plain nbgrader (no gdcourse record)"
+                else:
+                    status, reason = rec.get("status", "ok"), rec.get("reason", "")
+                row.update(score=total, max_score=max_total, status=status, reason=reason,
+                           needs_manual_grade=" ".join(manual),
+                           sandbox=(rec or {}).get("sandbox", ""),
+                           warnings=" | ".join((rec or {}).get("warnings", [])))
+                out.append(row)
+    return BASE + columns + TAIL, out
+
+
+def render(course: Course, fmt: str = "csv", assignment: str | None = None) -> str:
+    columns, data = rows(course, assignment)
+    if fmt == "json":
+        return json.dumps({"columns": columns, "rows": data}, indent=1)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in data:
+        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+    return buf.getvalue()

@@ -1,0 +1,279 @@
+"""Explorer responsiveness: kernel-side seconds from a control change to a redrawn figure.
+
+Every explorer factory in ``gdutils.explorers`` (the public functions of its modules that return a
+:class:`gdutils.widgets.Explorer`) is built with its defaults. Then every control is changed
+several times, exactly as a learner would (``Explorer.set``; buttons with ``Explorer.press``), and
+``explorer.last_draw_seconds`` — the ``update`` call plus the PNG encoding — is read after each
+change. An explorer's figure is the median over the changes of its slowest control. The aim is
+under 0.15 s (what a slider feels like in the browser adds roughly 0.1 s of transport and image
+decoding on top; see docs/pitfalls).
+
+Usage::
+
+    .venv/bin/python bench/explorers.py [--changes 5] [--kernel] [--json [FILE]]
+
+``--kernel`` repeats the measurement inside a real IPython kernel (with ipywidgets' comms live).
+``--json`` alone prints JSON on stdout instead of the table; ``--json FILE`` also writes FILE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import json
+import os
+import pkgutil
+import statistics
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+AIM_S = 0.15
+
+
+def _is_explorer_annotation(fn: Any) -> bool | None:
+    """True/False from the return annotation when there is one, None when there is none."""
+    ann = inspect.signature(fn).return_annotation
+    if ann is inspect.Signature.empty:
+        return None
+    return "Explorer" in (ann if isinstance(ann, str) else getattr(ann, "__name__", str(ann)))
+
+
+def discover(package: str = "gdutils.explorers") -> tuple[list[tuple[str, Any]], list[str]]:
+    """(name, factory) for every public explorer factory, and notes on what was skipped."""
+    pkg = importlib.import_module(package)
+    found, notes = [], []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        modname = f"{package}.{info.name}"
+        try:
+            mod = importlib.import_module(modname)
+        except Exception as exc:
+            notes.append(f"{modname}: import failed: {type(exc).__name__}: {exc}")
+            continue
+        for name, fn in sorted(vars(mod).items()):
+            if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != modname:
+                continue
+            if _is_explorer_annotation(fn) is False:
+                continue
+            required = [p.name for p in inspect.signature(fn).parameters.values()
+                        if p.default is inspect.Parameter.empty
+                        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+            if required:
+                if _is_explorer_annotation(fn):
+                    notes.append(f"{modname}.{name}: needs arguments {required}; not measured")
+                continue
+            found.append((f"{info.name}.{name}", fn))
+    return found, notes
+
+
+def _snap(widget: Any, v: float) -> float:
+    step = getattr(widget, "step", None)
+    if step:
+        v = widget.min + round((v - widget.min) / step) * step
+        v = min(max(v, widget.min), widget.max)
+    return v
+
+
+def alternatives(widget: Any) -> list[Any]:
+    """Two values the control can take, both different from its current one where possible."""
+    cls = type(widget).__name__
+    if cls == "FloatLogSlider":
+        lo, hi = widget.min, widget.max
+        return [widget.base ** _snap(widget, lo + f * (hi - lo)) for f in (0.3, 0.7)]
+    if hasattr(widget, "min") and hasattr(widget, "max") and isinstance(widget.value, int | float) \
+            and not isinstance(widget.value, bool):
+        lo, hi = widget.min, widget.max
+        vals = [_snap(widget, lo + f * (hi - lo)) for f in (0.3, 0.7)]
+        if isinstance(widget.value, int):
+            vals = [int(round(v)) for v in vals]
+        if vals[0] == widget.value:
+            vals[0] = _snap(widget, lo + 0.1 * (hi - lo))
+        return vals
+    options = getattr(widget, "_options_values", None)
+    if options:
+        others = [o for o in options if o != widget.value] or list(options)
+        return [others[0], widget.value] if len(others) == 1 else others[:2]
+    if isinstance(widget.value, bool):
+        return [not widget.value, widget.value]
+    return []
+
+
+def measure(name: str, factory: Any, changes: int) -> dict[str, Any]:
+    from gdutils.widgets import Explorer
+
+    start = time.perf_counter()
+    ex = factory()
+    build = time.perf_counter() - start
+    if not isinstance(ex, Explorer):
+        return {"explorer": name, "skipped": f"returned {type(ex).__name__}, not an Explorer"}
+    per_control: dict[str, dict[str, Any]] = {}
+    defaults = ex.values
+    for cname, widget in ex.controls.items():
+        vals = alternatives(widget)
+        if not vals:
+            per_control[cname] = {"skipped": f"no alternative values for {type(widget).__name__}"}
+            continue
+        draws, walls = [], []
+        for i in range(changes):
+            t0 = time.perf_counter()
+            ex.set(**{cname: vals[i % len(vals)]})
+            walls.append(time.perf_counter() - t0)
+            draws.append(ex.last_draw_seconds)
+        ex.set(**{cname: defaults[cname]})
+        per_control[cname] = {"kind": type(widget).__name__, "draw_median": statistics.median(draws),
+                              "wall_median": statistics.median(walls), "draws": draws}
+    for label in ex.actions:
+        draws, walls = [], []
+        for _ in range(changes):
+            t0 = time.perf_counter()
+            ex.press(label)
+            walls.append(time.perf_counter() - t0)
+            draws.append(ex.last_draw_seconds)
+        per_control[f"[{label}]"] = {"kind": "Button", "draw_median": statistics.median(draws),
+                                     "wall_median": statistics.median(walls), "draws": draws}
+    measured = {k: v for k, v in per_control.items() if "draw_median" in v}
+    worst = max(measured, key=lambda k: measured[k]["draw_median"], default=None)
+    ex.close()
+    return {
+        "explorer": name,
+        "build_seconds": build,
+        "controls": per_control,
+        "slowest_control": worst,
+        "seconds": measured[worst]["draw_median"] if worst else float("nan"),
+        "wall_seconds": measured[worst]["wall_median"] if worst else float("nan"),
+        "all_controls_median": statistics.median(
+            [d for v in measured.values() for d in v["draws"]]) if measured else float("nan"),
+        "png_bytes": len(ex.png),
+    }
+
+
+def measure_all(package: str, changes: int) -> dict[str, Any]:
+    os.environ.pop("NBGRADER_EXECUTION", None)   # explorers are static under nbgrader
+    import matplotlib
+
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")       # in-process only; never exported to kernels
+    factories, notes = discover(package)
+    rows = []
+    for name, fn in factories:
+        try:
+            rows.append(measure(name, fn, changes))
+        except Exception as exc:
+            rows.append({"explorer": name, "error": f"{type(exc).__name__}: {exc}",
+                         "traceback": traceback.format_exc(limit=3)})
+    return {"rows": rows, "notes": notes}
+
+
+_KERNEL_CODE = """
+import json, sys
+sys.path.insert(0, {bench!r})
+import explorers as _bench
+print("@@JSON@@" + json.dumps(_bench.measure_all({package!r}, {changes!r})))
+"""
+
+
+def measure_in_kernel(package: str, changes: int) -> dict[str, Any]:
+    """The same measurement inside a fresh IPython kernel."""
+    from jupyter_client.manager import start_new_kernel
+
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)
+    env.pop("NBGRADER_EXECUTION", None)
+    km, kc = start_new_kernel(kernel_name="python3", env=env, stderr=subprocess.DEVNULL)
+    chunks: list[str] = []
+    try:
+        reply = kc.execute_interactive(
+            _KERNEL_CODE.format(bench=str(Path(__file__).parent), package=package, changes=changes),
+            timeout=900, output_hook=lambda m: chunks.append(m["content"].get("text", ""))
+            if m["msg_type"] == "stream" else None)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"kernel measurement failed: {reply['content'].get('evalue')}")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    text = "".join(chunks)
+    return json.loads(text.split("@@JSON@@", 1)[1].strip().splitlines()[0])
+
+
+def run(package: str, changes: int, kernel: bool) -> dict[str, Any]:
+    res = measure_all(package, changes)
+    if kernel:
+        inside = {r["explorer"]: r for r in measure_in_kernel(package, changes)["rows"]}
+        for r in res["rows"]:
+            k = inside.get(r["explorer"], {})
+            r["kernel_seconds"] = k.get("seconds", float("nan"))
+    ok_rows = [r for r in res["rows"] if "seconds" in r]
+    slow = [r["explorer"] for r in ok_rows if not r["seconds"] < AIM_S]
+    if kernel:
+        slow = sorted(set(slow) | {r["explorer"] for r in ok_rows if not r["kernel_seconds"] < AIM_S})
+    return {
+        "benchmark": "explorers",
+        "aim_seconds": AIM_S,
+        "changes_per_control": changes,
+        "explorers": res["rows"],
+        "notes": res["notes"],
+        "count": len(ok_rows),
+        "median_seconds": statistics.median([r["seconds"] for r in ok_rows]) if ok_rows else None,
+        "max_seconds": max((r["seconds"] for r in ok_rows), default=None),
+        "slowest": max(ok_rows, key=lambda r: r["seconds"])["explorer"] if ok_rows else None,
+        "missing_aim": slow,
+        "errors": [r["explorer"] for r in res["rows"] if "error" in r],
+    }
+
+
+def table(res: dict[str, Any]) -> str:
+    kernel = any("kernel_seconds" in r for r in res["explorers"])
+    head = f"{'explorer':<40} {'redraw s':>9} {'wall s':>7}" + (f" {'kernel s':>9}" if kernel else "") \
+        + f" {'build s':>8}  slowest control"
+    lines = [head]
+    for r in res["explorers"]:
+        if "error" in r:
+            lines.append(f"{r['explorer']:<40} ERROR {r['error']}")
+            continue
+        if "skipped" in r:
+            lines.append(f"{r['explorer']:<40} skipped: {r['skipped']}")
+            continue
+        flag = "" if r["seconds"] < AIM_S and r.get("kernel_seconds", 0) < AIM_S else "  MISSES the aim"
+        lines.append(f"{r['explorer']:<40} {r['seconds']:>9.3f} {r['wall_seconds']:>7.3f}"
+                     + (f" {r['kernel_seconds']:>9.3f}" if kernel else "")
+                     + f" {r['build_seconds']:>8.3f}  {r['slowest_control']}{flag}")
+    for n in res["notes"]:
+        lines.append(f"note: {n}")
+    if res["count"]:
+        lines.append(f"{res['count']} explorers; median {res['median_seconds']:.3f} s, max "
+                     f"{res['max_seconds']:.3f} s ({res['slowest']}); aim < {AIM_S} s")
+        lines.append("missing the aim: " + (", ".join(res["missing_aim"]) or "none"))
+    else:
+        lines.append("no explorer factories found in gdutils.explorers")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--changes", type=int, default=5, help="changes per control (default 5)")
+    p.add_argument("--kernel", action="store_true", help="also measure inside a real kernel")
+    p.add_argument("--package", default="gdutils.explorers", help=argparse.SUPPRESS)
+    p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                   help="print JSON (no FILE) or also write it to FILE")
+    args = p.parse_args(argv)
+    res = run(args.package, args.changes, args.kernel)
+    if args.json == "-":
+        print(json.dumps(res, indent=2))
+    else:
+        print(table(res))
+        if args.json:
+            Path(args.json).write_text(json.dumps(res, indent=2))
+            print(f"wrote {args.json}")
+    return 1 if res["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())

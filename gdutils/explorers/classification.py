@@ -1,0 +1,371 @@
+"""Explorers for classification by gradient descent: logistic regression's decision boundary over
+the iterations, and the decision threshold with its confusion matrix.
+
+Two factories, each returning a :class:`gdutils.widgets.Explorer`:
+
+* :func:`decision_boundary_explorer` — logistic regression trained by
+  :func:`gdutils.descent.gradient_descent` (the loop of notebook 03) on two classes in the
+  plane; an iteration slider walks the run, a log slider sets the step size, a drop-down picks
+  overlapping or linearly separable data. Left: the predicted probability, the boundary
+  ``p = 0.5`` and the lines ``p = 0.1, 0.9``; right: the cross-entropy and ``‖w‖`` against the
+  iterations.
+* :func:`threshold_explorer` — one trained model, a threshold slider: predict class 1 when
+  ``p ≥ threshold``. Left: the data and the line where ``p = threshold``; middle: the confusion
+  matrix; right: precision and recall against the threshold.
+
+Everything runs on gdutils' reference code (:mod:`gdutils.losses`, :mod:`gdutils.descent`),
+never on a learner's answers. Figures are built once; a control change moves artists
+(``set_data``, ``set_text``), so a redraw stays cheap.
+
+:func:`confusion_counts` is public because the notebook and the tests use it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib import ticker
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+from matplotlib.figure import Figure
+
+from gdutils import data, descent, losses, plotting, widgets
+from gdutils.widgets import Explorer
+
+__all__ = [
+    "decision_boundary_explorer",
+    "threshold_explorer",
+    "confusion_counts",
+    "fit_logistic",
+    "DATASETS",
+]
+
+#: The data sets of :func:`decision_boundary_explorer`, by menu label.
+DATASETS = ("overlapping blobs", "separable")
+
+_PROB_CMAP = LinearSegmentedColormap.from_list(
+    "gd_prob", [plotting.COLORS["blue"], "#ffffff", plotting.COLORS["orange"]]
+)
+
+
+def _dataset(name: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    if name == "overlapping blobs":
+        return data.make_blobs(n, centers=np.array([[-1.2, -0.8], [1.2, 0.8]]), std=1.1, seed=seed)
+    if name == "separable":
+        return data.make_separable(n, seed=seed, margin=0.4)
+    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
+
+
+def fit_logistic(
+    X: np.ndarray, y: np.ndarray, lr: float, n_steps: int
+) -> descent.DescentResult:
+    """Logistic regression by :func:`gdutils.descent.gradient_descent` from ``w = 0, b = 0``.
+
+    The parameters are packed as ``θ = (w₁, …, w_d, b)``; the result's ``path`` has shape
+    ``(n_steps + 1, d + 1)`` and ``losses`` holds the mean cross-entropy at every iterate.
+    """
+    d = X.shape[1]
+    yf = np.asarray(y, dtype=np.float64)
+
+    def grad(theta: np.ndarray) -> np.ndarray:
+        dw, db = losses.logistic_gradient(X, yf, theta[:d], theta[d])
+        return np.append(dw, db)
+
+    def loss(theta: np.ndarray) -> float:
+        return losses.binary_cross_entropy_with_logits(X @ theta[:d] + theta[d], yf)
+
+    return descent.gradient_descent(grad, np.zeros(d + 1), lr, max_iter=n_steps, tol=None, f=loss,
+                                    on_divergence="stop")
+
+
+def confusion_counts(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Counts and rates of the rule "predict 1 when ``p ≥ threshold``".
+
+    Parameters
+    ----------
+    y : (n,) labels in {0, 1}
+    p : (n,) predicted probabilities of class 1
+    threshold : float
+
+    Returns
+    -------
+    dict
+        ``tp, fp, fn, tn`` (ints), ``confusion`` (2×2: rows the true class 0/1, columns the
+        predicted class 0/1), ``precision = tp/(tp+fp)`` (1.0 by convention when nothing is
+        predicted positive: no false alarms), ``recall = tp/(tp+fn)``, ``accuracy``.
+    """
+    ya = np.asarray(y)
+    pa = np.asarray(p, dtype=np.float64)
+    if ya.ndim != 1 or pa.shape != ya.shape:
+        raise ValueError(f"y and p must both have shape (n,), got {ya.shape} and {pa.shape}")
+    pred = pa >= threshold
+    pos = ya == 1
+    tp = int(np.sum(pred & pos))
+    fp = int(np.sum(pred & ~pos))
+    fn = int(np.sum(~pred & pos))
+    tn = int(np.sum(~pred & ~pos))
+    return {
+        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "confusion": np.array([[tn, fp], [fn, tp]]),
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "accuracy": (tp + tn) / ya.size,
+    }
+
+
+def _line(w: np.ndarray, b: float, level: float, xlim: tuple[float, float],
+          ylim: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the line ``w·x + b = level`` across the window (empty when ``w = 0``)."""
+    if abs(w[1]) >= abs(w[0]) and w[1] != 0:
+        xs = np.array(xlim)
+        return xs, (level - b - w[0] * xs) / w[1]
+    if w[0] != 0:
+        ys = np.array(ylim)
+        return (level - b - w[1] * ys) / w[0], ys
+    return np.array([]), np.array([])
+
+
+def _window(X: np.ndarray, pad: float = 0.6) -> tuple[tuple[float, float], tuple[float, float]]:
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def _logit(q: float) -> float:
+    return float(np.log(q) - np.log1p(-q))
+
+
+# --------------------------------------------------------------------------------------------
+# Decision boundary over iterations
+
+
+def decision_boundary_explorer(
+    *,
+    n: int = 200,
+    lr: float = 0.5,
+    max_iter: int = 200,
+    dataset: str = "overlapping blobs",
+    seed: int = 0,
+    static: bool | None = None,
+) -> Explorer:
+    """Logistic regression's decision boundary, iteration by iteration.
+
+    Gradient descent (:func:`fit_logistic`) starts at ``w = 0, b = 0``, where every point has
+    ``p = 0.5``. Controls: ``iteration`` (0…max_iter), ``lr`` (log slider 0.01…20) and
+    ``dataset`` (:data:`DATASETS`). The dashed lines ``p = 0.1`` and ``p = 0.9`` lie
+    ``2·logit(0.9)/‖w‖`` apart: as ``‖w‖`` grows the model grows more confident.
+
+    ``state`` holds ``iteration``, ``lr``, ``dataset``, ``w`` ((2,)), ``b``, ``loss``,
+    ``accuracy``, ``weight_norm``, ``path`` ((k+1, 3), rows ``(w₁, w₂, b)``), ``losses`` and
+    ``norms`` ((k+1,)), ``loss_went_up`` (a step increased the loss: lr too large), and the
+    data ``X``, ``y``.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
+    sets = {name: _dataset(name, n, seed) for name in DATASETS}
+    windows = {name: _window(Xd) for name, (Xd, _) in sets.items()}
+    xlim = (min(w[0][0] for w in windows.values()), max(w[0][1] for w in windows.values()))
+    ylim = (min(w[1][0] for w in windows.values()), max(w[1][1] for w in windows.values()))
+    gx, gy = np.meshgrid(np.linspace(*xlim, 120), np.linspace(*ylim, 120))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    iters = np.arange(max_iter + 1)
+    with plotting.style():
+        fig = Figure(figsize=(10.5, 4.5))
+        ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
+        fig.subplots_adjust(left=0.06, right=0.92, bottom=0.12, top=0.85, wspace=0.42)
+        image = ax.imshow(np.full(gx.shape, 0.5), extent=(*xlim, *ylim), origin="lower",
+                          cmap=_PROB_CMAP, vmin=0.0, vmax=1.0, alpha=0.55, aspect="auto")
+        scat = {c: ax.scatter([], [], s=16, color=plotting.PALETTE[c], edgecolor="white",
+                              linewidth=0.4, label=f"class {c}", zorder=3) for c in (0, 1)}
+        (boundary,) = ax.plot([], [], color="black", linewidth=1.8, label="boundary p = 0.5")
+        (low,) = ax.plot([], [], color="0.3", linewidth=1.0, linestyle="--", label="p = 0.1, 0.9")
+        (high,) = ax.plot([], [], color="0.3", linewidth=1.0, linestyle="--")
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.legend(loc="lower right", fontsize=8)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label="predicted p(class 1)")
+        title = ax.set_title("")
+        (loss_curve,) = ax_loss.plot([], [], color=plotting.COLORS["vermillion"],
+                                     label="cross-entropy (left axis)")
+        (loss_dot,) = ax_loss.plot([], [], marker="o", color=plotting.COLORS["vermillion"])
+        ax_norm = ax_loss.twinx()
+        ax_norm.grid(False)
+        (norm_curve,) = ax_norm.plot([], [], color=plotting.COLORS["blue"], linestyle="--",
+                                     label="‖w‖ (right axis)")
+        (norm_dot,) = ax_norm.plot([], [], marker="s", color=plotting.COLORS["blue"])
+        ax_loss.set_xlim(0, max_iter)
+        ax_loss.set_yscale("log")
+        ax_loss.yaxis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0),
+                                                          numticks=12))
+        ax_loss.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax_loss.yaxis.set_minor_formatter(ticker.NullFormatter())
+        ax_loss.set_xlabel("iteration")
+        ax_loss.set_ylabel("mean cross-entropy (log scale)")
+        ax_norm.set_ylabel("weight norm ‖w‖")
+        ax_norm.spines["right"].set_visible(True)
+        ax_loss.set_title("Loss and weight norm during training")
+        ax_loss.legend(handles=[loss_curve, norm_curve], loc="center right", fontsize=8)
+
+    runs: dict[tuple[str, float], descent.DescentResult] = {}
+
+    def update(v: dict[str, Any]) -> dict[str, Any]:
+        name = v["dataset"]
+        lr_v = float(v["lr"])
+        X, y = sets[name]
+        key = (name, lr_v)
+        if key not in runs:
+            runs.clear()  # keep one run: moving the iteration slider reuses it
+            runs[key] = fit_logistic(X, y, lr_v, max_iter)
+        res = runs[key]
+        k = res.n_iter
+        t = min(int(v["iteration"]), k)
+        path, ls = res.path, res.losses
+        w, b = path[t, :2], float(path[t, 2])
+        norms = np.linalg.norm(path[:, :2], axis=1)
+        for c in (0, 1):
+            scat[c].set_offsets(X[y == c])
+        with np.errstate(over="ignore"):
+            image.set_data(losses.sigmoid(grid @ w + b).reshape(gx.shape))
+        boundary.set_data(*_line(w, b, 0.0, xlim, ylim))
+        low.set_data(*_line(w, b, _logit(0.1), xlim, ylim))
+        high.set_data(*_line(w, b, _logit(0.9), xlim, ylim))
+        loss_curve.set_data(iters[: k + 1], ls)
+        loss_dot.set_data([t], [ls[t]])
+        norm_curve.set_data(iters[: k + 1], norms)
+        norm_dot.set_data([t], [norms[t]])
+        positive = ls[ls > 0]
+        ax_loss.set_ylim(0.5 * float(positive.min()) if positive.size else 1e-3,
+                         2.0 * float(np.max(ls)))
+        ax_norm.set_ylim(0.0, 1.1 * max(float(norms.max()), 1e-3))
+        acc = float(np.mean((X @ w + b >= 0) == (y == 1)))
+        went_up = bool(np.any(np.diff(ls) > 1e-12))
+        title.set_text(f"iteration {t}: loss {ls[t]:.3f}, accuracy {acc:.0%}, ‖w‖ = {norms[t]:.2f}"
+                       + ("\nthe loss went up at some step: lr too large" if went_up else ""))
+        return {
+            "iteration": t,
+            "lr": lr_v,
+            "dataset": name,
+            "w": w.copy(),
+            "b": b,
+            "loss": float(ls[t]),
+            "accuracy": acc,
+            "weight_norm": float(norms[t]),
+            "path": path,
+            "losses": ls,
+            "norms": norms,
+            "loss_went_up": went_up,
+            "X": X,
+            "y": y,
+        }
+
+    controls = {
+        "iteration": widgets.int_slider("iteration", max_iter, 0, max_iter),
+        "lr": widgets.log_slider("step size lr", lr, 0.01, 20.0),
+        "dataset": widgets.dropdown("data", list(DATASETS), value=dataset),
+    }
+    return Explorer(fig, controls, update, static=static,
+                    caption="Logistic regression trained by gradient descent from w = 0. "
+                            "Shading: the predicted probability of class 1.")
+
+
+# --------------------------------------------------------------------------------------------
+# Threshold and confusion matrix
+
+
+def threshold_explorer(
+    *,
+    threshold: float = 0.5,
+    n_neg: int = 240,
+    n_pos: int = 60,
+    seed: int = 2,
+    static: bool | None = None,
+) -> Explorer:
+    """Move the decision threshold of a trained logistic regression; watch the confusion matrix.
+
+    The data are two overlapping Gaussian classes, ``n_neg`` of class 0 and ``n_pos`` of the
+    rarer class 1; the model is :func:`fit_logistic` run for 500 steps with ``lr = 1``. Control:
+    ``threshold`` (0.01…0.99): predict class 1 when ``p ≥ threshold``.
+
+    ``state`` holds ``threshold``, ``tp``, ``fp``, ``fn``, ``tn``, ``confusion`` (2×2, rows the
+    true class), ``precision``, ``recall``, ``accuracy`` (see :func:`confusion_counts`),
+    ``thresholds``, ``precisions`` and ``recalls`` (the curves drawn on the right), the model
+    ``w``, ``b``, its probabilities ``p`` and the data ``X``, ``y``.
+    """
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([rng.normal([-1.0, -0.5], 1.0, (n_neg, 2)),
+                        rng.normal([1.2, 0.8], 1.0, (n_pos, 2))])
+    y = np.concatenate([np.zeros(n_neg, np.int64), np.ones(n_pos, np.int64)])
+    res = fit_logistic(X, y, 1.0, 500)
+    w, b = res.x[:2], float(res.x[2])
+    p = losses.sigmoid(X @ w + b)
+    ts = np.linspace(0.01, 0.99, 99)
+    curves = [confusion_counts(y, p, t) for t in ts]
+    precisions = np.array([c["precision"] for c in curves])
+    recalls = np.array([c["recall"] for c in curves])
+    xlim, ylim = _window(X)
+    with plotting.style():
+        fig = Figure(figsize=(12.0, 4.2))
+        ax, ax_cm, ax_pr = fig.subplots(1, 3, width_ratios=(1.15, 0.8, 1.0))
+        fig.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.85, wspace=0.32)
+        for c in (0, 1):
+            ax.scatter(X[y == c, 0], X[y == c, 1], s=14, color=plotting.PALETTE[c],
+                       edgecolor="white", linewidth=0.4, label=f"class {c}", zorder=3)
+        gx, gy = np.meshgrid(np.linspace(*xlim, 100), np.linspace(*ylim, 100))
+        z_grid = (np.column_stack([gx.ravel(), gy.ravel()]) @ w + b).reshape(gx.shape)
+        shade = ax.imshow(np.zeros(gx.shape), extent=(*xlim, *ylim), origin="lower",
+                          cmap=ListedColormap([plotting.COLORS["blue"], plotting.COLORS["orange"]]),
+                          vmin=0, vmax=1, alpha=0.18, aspect="auto")
+        (cut,) = ax.plot([], [], color="black", linewidth=1.8, label="p = threshold")
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.legend(loc="lower right", fontsize=8)
+        ax.set_title("Predicted class 1 in the orange region")
+        cm_image = ax_cm.imshow(np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=len(y))
+        cells = [[ax_cm.text(j, i, "", ha="center", va="center", fontsize=12) for j in (0, 1)]
+                 for i in (0, 1)]
+        ax_cm.set_xticks([0, 1], ["0", "1"])
+        ax_cm.set_yticks([0, 1], ["0", "1"])
+        ax_cm.grid(False)
+        ax_cm.set_xlabel("predicted class")
+        ax_cm.set_ylabel("true class")
+        cm_title = ax_cm.set_title("")
+        ax_pr.plot(ts, precisions, color=plotting.COLORS["blue"], label="precision tp/(tp+fp)")
+        ax_pr.plot(ts, recalls, color=plotting.COLORS["vermillion"], label="recall tp/(tp+fn)")
+        marker = ax_pr.axvline(threshold, color="0.3", linestyle=":", linewidth=1.2)
+        (p_dot,) = ax_pr.plot([], [], marker="o", color=plotting.COLORS["blue"])
+        (r_dot,) = ax_pr.plot([], [], marker="o", color=plotting.COLORS["vermillion"])
+        ax_pr.set_xlim(0.0, 1.0)
+        ax_pr.set_ylim(0.0, 1.05)
+        ax_pr.set_xlabel("threshold")
+        ax_pr.set_ylabel("rate")
+        ax_pr.set_title("Precision and recall against the threshold")
+        ax_pr.legend(loc="lower left", fontsize=8)
+
+    def update(v: dict[str, Any]) -> dict[str, Any]:
+        t = float(v["threshold"])
+        c = confusion_counts(y, p, t)
+        cut.set_data(*_line(w, b, _logit(t), xlim, ylim))
+        shade.set_data((z_grid >= _logit(t)).astype(float))
+        cm = c["confusion"]
+        cm_image.set_data(cm)
+        names = [["tn", "fp"], ["fn", "tp"]]
+        for i in (0, 1):
+            for j in (0, 1):
+                cells[i][j].set_text(f"{names[i][j]} = {cm[i, j]}")
+                cells[i][j].set_color("white" if cm[i, j] > 0.6 * len(y) else "black")
+        cm_title.set_text(f"threshold {t:.2f}: precision {c['precision']:.2f}, "
+                          f"recall {c['recall']:.2f}")
+        marker.set_xdata([t, t])
+        p_dot.set_data([t], [c["precision"]])
+        r_dot.set_data([t], [c["recall"]])
+        return {"threshold": t, **c, "thresholds": ts, "precisions": precisions,
+                "recalls": recalls, "w": w.copy(), "b": b, "p": p, "X": X, "y": y}
+
+    controls = {"threshold": widgets.slider("threshold", threshold, 0.01, 0.99, 0.01,
+                                            readout_format=".2f")}
+    return Explorer(fig, controls, update, static=static,
+                    caption=f"{n_neg} points of class 0, {n_pos} of class 1. Raising the threshold "
+                            "trades recall (positives found) for precision (alarms that are right).")

@@ -1,0 +1,474 @@
+"""Small networks trained by gradient descent, and what their gradients cost (notebook 08).
+
+* :func:`boundary_explorer` — a two-layer ReLU network trained by full-batch gradient descent on
+  moons or spirals; sliders for the hidden width, the learning rate (log), the initial weight
+  scale (log) and the step at which to look. Left: the decision regions and the data; right: the
+  loss curve. Runs are cached per setting and keep snapshots, so moving the step slider only
+  redraws.
+* :func:`cost_explorer` — the *measured* cost of one gradient by finite differences and by
+  backpropagation as the number of parameters grows (:func:`measure_costs`), on log–log axes, in
+  seconds or in forward-pass equivalents; a slider picks a width and the title spells out the
+  numbers.
+
+Helpers the notebook uses too: :func:`two_layer_loss` (loss and gradients of a two-layer network
+whose parameters are a dict, as in the exercises), :func:`init_two_layer`, :func:`train_two_layer`,
+:func:`measure_costs` and :func:`plot_costs`.
+
+Everything runs on gdutils' reference code (:mod:`gdutils.nn`, :mod:`gdutils.gradcheck`), never on
+a learner's answers.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, NullFormatter
+
+from gdutils import data, gradcheck, nn, plotting, widgets
+from gdutils.widgets import Explorer
+
+__all__ = [
+    "DATASETS",
+    "boundary_explorer",
+    "cost_explorer",
+    "init_two_layer",
+    "measure_costs",
+    "plot_costs",
+    "train_two_layer",
+    "two_layer_loss",
+]
+
+#: The data sets of :func:`boundary_explorer`, by menu label.
+DATASETS = ("moons", "spirals")
+
+_PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The explorer's data: 200 noisy moons (2 classes) or 3 spirals of 80 points."""
+    if name == "moons":
+        return data.make_moons(200, noise=0.15, seed=0)
+    if name == "spirals":
+        return data.make_spirals(80, 3, noise=0.2, seed=0)
+    raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        math.isfinite(value) and value > 0
+    ):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def init_two_layer(n_in: int, n_hidden: int, n_out: int, rng: np.random.Generator | int = 0,
+                   scale: float = 1.0) -> dict[str, np.ndarray]:
+    """Parameters ``{"W1": (n_in, n_hidden), "b1": (n_hidden,), "W2": (n_hidden, n_out),
+    "b2": (n_out,)}``: torch's default ``U(−1/√fan_in, 1/√fan_in)`` times ``scale``."""
+    n_in, n_hidden, n_out = (_positive_int(k, v) for k, v in
+                             (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)))
+    scale = _positive("scale", scale)
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    first, second = nn.Linear(n_in, n_hidden, gen), nn.Linear(n_hidden, n_out, gen)
+    return {"W1": first.W * scale, "b1": first.b * scale,
+            "W2": second.W * scale, "b2": second.b * scale}
+
+
+def _check_params(params: Any) -> dict[str, np.ndarray]:
+    if not isinstance(params, dict) or set(params) != set(_PARAM_NAMES):
+        raise ValueError(f"params must be a dict with keys {_PARAM_NAMES}")
+    W1, b1, W2, b2 = (params[k] for k in _PARAM_NAMES)
+    for k in _PARAM_NAMES:
+        if not isinstance(params[k], np.ndarray) or params[k].dtype != np.float64:
+            raise ValueError(f"params[{k!r}] must be a float64 numpy array")
+    if W1.ndim != 2 or W2.ndim != 2 or b1.shape != (W1.shape[1],) or W2.shape[0] != W1.shape[1] \
+            or b2.shape != (W2.shape[1],):
+        raise ValueError("params must have shapes W1 (D, H), b1 (H,), W2 (H, K), b2 (K,); got "
+                         + ", ".join(f"{k} {params[k].shape}" for k in _PARAM_NAMES))
+    return params
+
+
+def _layers(params: dict[str, np.ndarray]) -> tuple[nn.Linear, nn.ReLU, nn.Linear]:
+    first = nn.Linear(*params["W1"].shape)
+    second = nn.Linear(*params["W2"].shape)
+    first.W, first.b = params["W1"], params["b1"]  # the caller's arrays, not copies
+    second.W, second.b = params["W2"], params["b2"]
+    return first, nn.ReLU(), second
+
+
+def two_layer_loss(params: dict[str, np.ndarray], X: np.ndarray,
+                   y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    r"""Mean softmax cross-entropy of ``affine → ReLU → affine`` and its gradients.
+
+    .. math::
+
+        h = \max(X W_1 + b_1, 0), \quad z = h W_2 + b_2, \quad
+        L = \tfrac{1}{N}\textstyle\sum_n -\log \operatorname{softmax}(z_n)_{y_n}
+
+    Parameters
+    ----------
+    params : dict
+        ``W1 (D, H)``, ``b1 (H,)``, ``W2 (H, K)``, ``b2 (K,)``, float64.
+    X : (N, D) float64
+    y : (N,) integer labels in [0, K)
+
+    Returns
+    -------
+    loss : float
+    grads : dict
+        Same keys and shapes as ``params``.
+    """
+    params = _check_params(params)
+    first, relu, second = _layers(params)
+    ce = nn.SoftmaxCrossEntropy()
+    loss = ce.forward(second.forward(relu.forward(first.forward(X))), y)
+    first.backward(relu.backward(second.backward(ce.backward())))
+    grads = {"W1": first.dW.copy(), "b1": first.db.copy(), "W2": second.dW.copy(),
+             "b2": second.db.copy()}
+    return loss, grads
+
+
+def predict(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+    """Class scores ``(N, K)`` of the two-layer network (no softmax)."""
+    h = np.maximum(X @ params["W1"] + params["b1"], 0.0)
+    return h @ params["W2"] + params["b2"]
+
+
+def train_two_layer(X: np.ndarray, y: np.ndarray, width: int = 16, lr: float = 1.0,
+                    init_scale: float = 1.0, n_steps: int = 400, seed: int = 0,
+                    snapshot_every: int = 0) -> dict[str, Any]:
+    """Full-batch gradient descent on a two-layer ReLU network from :func:`init_two_layer`.
+
+    Stops early and reports ``status = "diverged"`` when the loss stops being finite or passes
+    1e6 (too large a learning rate or initial scale).
+
+    Returns
+    -------
+    dict
+        ``params`` (final), ``losses`` (the loss before each step and after the last one:
+        ``n_steps + 1`` values, fewer if the run diverged), ``accuracy``
+        (training accuracy of the final parameters), ``status`` (``"ok"`` or ``"diverged"``),
+        ``snapshots`` (``{step: params}`` every ``snapshot_every`` steps and at the end, if
+        ``snapshot_every > 0``; only finite-loss states).
+    """
+    width = _positive_int("width", width)
+    lr = _positive("lr", lr)
+    n_steps = int(n_steps)
+    k = int(np.max(y)) + 1
+    params = init_two_layer(X.shape[1], width, k, seed, init_scale)
+    first, relu, second = _layers(params)
+    ce = nn.SoftmaxCrossEntropy()
+    order = [first.W, first.b, second.W, second.b]
+    grads = [first.dW, first.db, second.dW, second.db]
+    losses: list[float] = []
+    snapshots: dict[int, dict[str, np.ndarray]] = {}
+    status = "ok"
+    with np.errstate(all="ignore"):
+        for t in range(n_steps + 1):
+            try:
+                loss = ce.forward(second.forward(relu.forward(first.forward(X))), y)
+            except ValueError:  # the logits overflowed
+                status = "diverged"
+                break
+            if not math.isfinite(loss) or loss > 1e6:
+                status = "diverged"
+                break
+            losses.append(loss)
+            if snapshot_every and (t % snapshot_every == 0 or t == n_steps):
+                snapshots[t] = {k_: v.copy() for k_, v in params.items()}
+            if t == n_steps:
+                break
+            first.backward(relu.backward(second.backward(ce.backward())))
+            for p, g in zip(order, grads, strict=True):
+                p -= lr * g  # the same update as in notebook 02, for every parameter array
+        if snapshot_every and not snapshots:
+            snapshots[0] = {k_: v.copy() for k_, v in params.items()}
+        scores = predict(params, X)
+    accuracy = float(np.mean(np.argmax(scores, axis=1) == y)) if np.all(np.isfinite(scores)) else 0.0
+    return {"params": params, "losses": np.array(losses), "accuracy": accuracy, "status": status,
+            "snapshots": snapshots}
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision boundaries
+
+
+def _region_colors(k: int) -> np.ndarray:
+    return np.array([to_rgba(plotting.PALETTE[c], 0.28) for c in range(k)])
+
+
+def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
+                      init_scale: float = 1.0, *, max_steps: int = 500,
+                      static: bool | None = None) -> Explorer:
+    """A two-layer network learning moons or spirals: width, learning rate, init scale, step.
+
+    Full-batch gradient descent from :func:`init_two_layer` (seed 0). Controls: the data set,
+    the hidden width (2–64), the learning rate (log, 0.001–10), the initial weight scale (log,
+    0.01–100; torch's default is 1) and the step to show (0–``max_steps``, snapshots every 25
+    steps). ``explorer.state`` holds ``dataset``, ``step``, ``accuracy`` (training accuracy at
+    that step), ``loss`` (at that step, NaN if the run diverged before it), ``losses`` (the whole
+    run), ``status`` (``"ok"`` or ``"diverged"``) and ``diverged_at`` (the step, or None).
+    """
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
+    max_steps = _positive_int("max_steps", max_steps)
+    every = 25
+    max_steps = max(every, (max_steps // every) * every)
+    cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+    sets = {name: load_dataset(name) for name in DATASETS}
+    res = 110
+    grids = {}
+    for name, (X, _) in sets.items():
+        lo, hi = X.min(axis=0) - 0.35, X.max(axis=0) + 0.35
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res))
+        grids[name] = (np.column_stack([gx.ravel(), gy.ravel()]), (lo[0], hi[0], lo[1], hi[1]))
+
+    def run(name: str, w: int, rate: float, scale: float) -> dict[str, Any]:
+        key = (name, w, round(rate, 12), round(scale, 12))
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        X, y = sets[name]
+        out = train_two_layer(X, y, w, rate, scale, max_steps, seed=0, snapshot_every=every)
+        cache[key] = out
+        if len(cache) > 48:
+            cache.popitem(last=False)
+        return out
+
+    with plotting.style():
+        fig = Figure(figsize=(10.5, 4.4))
+        # fixed margins: a layout engine would measure every text at each redraw
+        fig.subplots_adjust(left=0.065, right=0.985, bottom=0.12, top=0.91, wspace=0.22)
+        ax, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
+        image = ax.imshow(np.zeros((res, res, 4)), origin="lower", aspect="auto",
+                          interpolation="nearest", zorder=0)
+        points = ax.scatter([], [], s=14, edgecolor="white", linewidth=0.4, zorder=3)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        (curve,) = ax_loss.plot([], [], color=plotting.COLORS["blue"], label="training loss")
+        (marker,) = ax_loss.plot([], [], "o", color=plotting.COLORS["vermillion"],
+                                 label="shown step")
+        ax_loss.set_yscale("log")
+        ax_loss.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax_loss.yaxis.set_minor_formatter(NullFormatter())
+        ax_loss.set_xlabel("step of gradient descent")
+        ax_loss.set_ylabel("mean cross-entropy")
+        ax_loss.legend(loc="upper right")
+    state: dict[str, Any] = {"dataset": None}
+
+    def update(v: dict[str, Any]) -> dict[str, Any]:
+        name = v["dataset"]
+        X, y = sets[name]
+        if state["dataset"] != name:
+            k = int(y.max()) + 1
+            points.set_offsets(X)
+            points.set_facecolor([plotting.PALETTE[c] for c in y])
+            _, extent = grids[name]
+            image.set_extent(extent)
+            ax.set_xlim(extent[0], extent[1])
+            ax.set_ylim(extent[2], extent[3])
+            state.update(dataset=name, k=k)
+        out = run(name, int(v["width"]), float(v["lr"]), float(v["init scale"]))
+        taken = len(out["losses"])
+        step = max(s for s in out["snapshots"] if s <= int(v["step"]))
+        params = out["snapshots"][step]
+        pts, _ = grids[name]
+        with np.errstate(all="ignore"):
+            scores = predict(params, pts)
+            pred_X = predict(params, X)
+        finite = bool(np.all(np.isfinite(scores)))
+        labels = np.argmax(np.nan_to_num(scores, nan=0.0), axis=1).reshape(res, res)
+        image.set_data(_region_colors(state["k"])[labels] if finite
+                       else np.zeros((res, res, 4)))
+        accuracy = float(np.mean(np.argmax(pred_X, axis=1) == y)) if finite else float("nan")
+        losses = out["losses"]
+        curve.set_data(np.arange(taken), losses if taken else [])
+        loss_here = float(losses[step]) if step < taken else float("nan")
+        marker.set_data([step], [loss_here])
+        ax_loss.set_xlim(0, max_steps)
+        good = losses[np.isfinite(losses) & (losses > 0)] if taken else np.array([])
+        if good.size:
+            ax_loss.set_ylim(max(good.min() * 0.5, 1e-4), max(good.max() * 2.0, 1e-3))
+        diverged_at = taken - 1 if out["status"] == "diverged" else None
+        ax.set_title(f"{name}: width {int(v['width'])}, step {step} — training accuracy "
+                     + (f"{accuracy:.1%}" if math.isfinite(accuracy) else "n/a"), fontsize=10)
+        ax_loss.set_title("loss during training" + (
+            f" — DIVERGED at step {diverged_at} (learning rate or init scale too large)"
+            if diverged_at is not None else f" (lr {float(v['lr']):.3g}, init ×{float(v['init scale']):.3g})"),
+            fontsize=10)
+        return {"dataset": name, "step": step, "accuracy": accuracy, "loss": loss_here,
+                "losses": losses.copy(), "status": out["status"], "diverged_at": diverged_at,
+                "n_cached": len(cache)}
+
+    controls = {
+        "dataset": widgets.dropdown("dataset", list(DATASETS), value=dataset),
+        "width": widgets.int_slider("width", int(width), 2, 64),
+        "lr": widgets.log_slider("lr", float(lr), 1e-3, 10.0),
+        "init scale": widgets.log_slider("init scale", float(init_scale), 1e-2, 1e2),
+        "step": widgets.int_slider("step", max_steps, 0, max_steps, every),
+    }
+    return Explorer(fig, controls, update, static=static,
+                    caption="Full-batch gradient descent on a two-layer ReLU network. Tiny "
+                            "initial weights learn slowly; huge ones or a large learning rate "
+                            "diverge.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The cost of a gradient
+
+
+def _best_time(fn: Any, repeats: int) -> float:
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def measure_costs(widths: Sequence[int] = (2, 4, 8, 16, 32, 64, 128), n_in: int = 10,
+                  n_out: int = 3, batch: int = 32, repeats: int = 5,
+                  seed: int = 0) -> dict[str, np.ndarray]:
+    """Time one gradient of a two-layer network by finite differences and by backpropagation.
+
+    For each hidden width: ``P`` parameters; the best of ``repeats`` timings of one forward
+    pass (the loss), of one forward + backward pass (the full gradient by backpropagation), and
+    one timing of the full gradient by centred finite differences
+    (:func:`gdutils.gradcheck.numerical_gradient` on every parameter array), whose forward
+    passes are counted. Cost grows like ``P`` for finite differences (2P forward passes) and
+    stays a small multiple of one forward pass for backpropagation.
+
+    Returns
+    -------
+    dict of arrays (one entry per width)
+        ``widths``, ``n_params``, ``forward_s``, ``backprop_s``, ``fd_s``, ``fd_forward_calls``,
+        ``max_rel_error`` (finite differences vs backprop, a sanity check).
+    """
+    widths = [_positive_int("width", w) for w in widths]
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((batch, n_in))
+    y = rng.integers(0, n_out, batch)
+    out: dict[str, list[float]] = {k: [] for k in ("widths", "n_params", "forward_s", "backprop_s",
+                                                    "fd_s", "fd_forward_calls", "max_rel_error")}
+    for w in widths:
+        params = init_two_layer(n_in, w, n_out, rng)
+        first, relu, second = _layers(params)
+        ce = nn.SoftmaxCrossEntropy()
+        calls = [0]
+
+        def forward() -> float:
+            calls[0] += 1
+            return ce.forward(second.forward(relu.forward(first.forward(X))), y)
+
+        def backprop() -> None:
+            forward()
+            first.backward(relu.backward(second.backward(ce.backward())))
+
+        t_forward = _best_time(forward, repeats)
+        t_backprop = _best_time(backprop, repeats)
+        analytic = [g.copy() for g in (first.dW, first.db, second.dW, second.db)]
+        calls[0] = 0
+        start = time.perf_counter()
+        numeric = [gradcheck.numerical_gradient(lambda _p: forward(), p)
+                   for p in (params["W1"], params["b1"], params["W2"], params["b2"])]
+        t_fd = time.perf_counter() - start
+        n_params = sum(p.size for p in params.values())
+        err = max(gradcheck.rel_error(a, b) for a, b in zip(analytic, numeric, strict=True))
+        for key, val in (("widths", w), ("n_params", n_params), ("forward_s", t_forward),
+                         ("backprop_s", t_backprop), ("fd_s", t_fd),
+                         ("fd_forward_calls", calls[0]), ("max_rel_error", err)):
+            out[key].append(val)
+    return {k: np.array(v) for k, v in out.items()}
+
+
+def plot_costs(costs: dict[str, np.ndarray], ax: Axes | None = None, *,
+               unit: str = "seconds") -> Axes:
+    """Log–log plot of :func:`measure_costs`: cost of one gradient against the parameter count.
+
+    ``unit="seconds"`` plots times; ``unit="forward passes"`` divides by one forward pass.
+    """
+    if unit not in ("seconds", "forward passes"):
+        raise ValueError(f"unit must be 'seconds' or 'forward passes', got {unit!r}")
+    P = costs["n_params"]
+    scale = costs["forward_s"] if unit == "forward passes" else np.ones_like(costs["forward_s"])
+    with plotting.style():
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(6.8, 4.2))
+        ax.loglog(P, costs["fd_s"] / scale, "o-", color=plotting.COLORS["vermillion"],
+                  label="finite differences (2P forward passes)")
+        ax.loglog(P, costs["backprop_s"] / scale, "s-", color=plotting.COLORS["blue"],
+                  label="backpropagation (1 forward + 1 backward)")
+        ax.loglog(P, costs["forward_s"] / scale, "^--", color="0.45", label="one forward pass")
+        # the count alone: 2P forward passes (the measurement adds the loop's own overhead)
+        ax.loglog(P, 2 * P * costs["forward_s"] / scale, ":", color=plotting.COLORS["vermillion"],
+                  alpha=0.7, label="exactly 2P forward passes")
+        ax.set_xlabel("number of parameters P")
+        ax.set_ylabel("cost of one gradient (" + ("s" if unit == "seconds"
+                                                  else "in forward passes") + ")")
+        ax.set_title("Cost of one gradient: finite differences vs backpropagation (measured)")
+        ax.legend(loc="upper left", fontsize=8)
+    return ax
+
+
+def cost_explorer(costs: dict[str, np.ndarray] | None = None, *,
+                  static: bool | None = None) -> Explorer:
+    """The measured cost plot, with a width picker and a choice of unit.
+
+    ``costs`` comes from :func:`measure_costs` (measured now if omitted, about a second).
+    ``explorer.state`` holds the picked ``width``, ``n_params``, ``fd_s``, ``backprop_s``,
+    ``forward_s``, ``speedup`` (finite differences / backprop) and ``fd_forward_calls``.
+    """
+    if costs is None:
+        costs = measure_costs()
+    widths = [int(w) for w in costs["widths"]]
+    with plotting.style():
+        fig = Figure(figsize=(7.6, 4.6), layout="constrained")
+        ax = fig.add_subplot()
+    holder: dict[str, Any] = {"unit": None, "marks": None}
+
+    def update(v: dict[str, Any]) -> dict[str, Any]:
+        unit = v["unit"]
+        i = widths.index(int(v["width"]))
+        if holder["unit"] != unit:
+            ax.clear()
+            plot_costs(costs, ax, unit=unit)
+            (mark,) = ax.plot([], [], "o", markersize=14, markerfacecolor="none",
+                              markeredgecolor="black", markeredgewidth=1.5, zorder=5)
+            holder.update(unit=unit, marks=mark)
+        scale = costs["forward_s"][i] if unit == "forward passes" else 1.0
+        P = float(costs["n_params"][i])
+        holder["marks"].set_data([P, P], [costs["fd_s"][i] / scale, costs["backprop_s"][i] / scale])
+        speedup = float(costs["fd_s"][i] / costs["backprop_s"][i])
+        ax.set_title(f"width {widths[i]}: P = {int(P)} parameters — finite differences "
+                     f"{int(costs['fd_forward_calls'][i])} forward passes, "
+                     f"{costs['fd_s'][i] * 1e3:.1f} ms; backprop {costs['backprop_s'][i] * 1e3:.2f} ms "
+                     f"(×{speedup:.0f})", fontsize=9)
+        return {"width": widths[i], "n_params": int(P), "fd_s": float(costs["fd_s"][i]),
+                "backprop_s": float(costs["backprop_s"][i]),
+                "forward_s": float(costs["forward_s"][i]), "speedup": speedup,
+                "fd_forward_calls": int(costs["fd_forward_calls"][i])}
+
+    controls = {
+        "width": widgets.dropdown("hidden width", widths, value=widths[len(widths) // 2]),
+        "unit": widgets.toggle("unit", ["seconds", "forward passes"]),
+    }
+    return Explorer(fig, controls, update, static=static,
+                    caption="Both gradients are exact to about 1e-9 (checked); only their cost "
+                            "differs.")

@@ -1,0 +1,95 @@
+"""Every solution notebook in a real JupyterLab: Run All without errors; every explorer's slider
+moves its figure.
+
+The tier's own fixture (``tests/fixtures/browser/explorer-demo.ipynb``) runs first, so the
+machinery is proven even before the course notebooks exist; the course's notebooks are picked up
+from ``solutions/`` as they appear (``nbtools.assignments()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import labdriver
+import nbtools
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+# (test id, path relative to the server root)
+NOTEBOOKS = [("fixture-explorer-demo", "browser-fixtures/explorer-demo.ipynb")] + [
+    (a, f"solutions/{a}/{a}.ipynb") for a in nbtools.assignments()
+]
+MAX_EXPLORERS = 6      # explorers checked per notebook (one slider each)
+
+
+@dataclass
+class Run:
+    name: str
+    page: labdriver.NotebookPage
+    seconds: float
+    errors: list[str]
+    explorers: list[dict[str, Any]]
+    nbs: labdriver.Notebooks
+    failed: bool = False
+
+
+@pytest.fixture(scope="module", params=NOTEBOOKS, ids=[n for n, _ in NOTEBOOKS])
+def solution_run(request: pytest.FixtureRequest, lab_server: labdriver.LabServer,
+                 lab_app: labdriver.LabApp) -> Iterator[Run]:
+    """One notebook opened and Run All'd once, shared by the tests below (pytest runs all tests of
+    one parameter before opening the next notebook)."""
+    name, path = request.param
+    nbs = labdriver.Notebooks(lab_server, lab_app)
+    run = None
+    try:
+        try:
+            page = nbs.open(path)
+            seconds = page.run_all()
+        except Exception:
+            nbs.save_artifacts(f"{name}-run-all")
+            raise
+        run = Run(name, page, seconds, page.error_outputs(), page.explorers(), nbs)
+        labdriver.EXPLORER_COUNTS[name] = len(run.explorers)
+        yield run
+    finally:
+        nbs.close(failed=run is None or run.failed)
+
+
+@pytest.fixture
+def keep_artifacts(solution_run: Run, request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if labdriver.failed(request.node):
+        solution_run.failed = True
+        solution_run.nbs.save_artifacts(request.node.nodeid)
+
+
+@pytest.mark.timeout(300)
+def test_run_all_without_errors(solution_run: Run, keep_artifacts: None,
+                                record_property: Any) -> None:
+    record_property("run_all_seconds", round(solution_run.seconds, 2))
+    print(f"{solution_run.name}: Run All took {solution_run.seconds:.1f} s in the browser")
+    assert not solution_run.errors, (
+        f"{solution_run.name}: error or stderr output after Run All:\n" + "\n".join(solution_run.errors))
+
+
+@pytest.mark.timeout(300)
+def test_sliders_move_their_figures(solution_run: Run, keep_artifacts: None,
+                                    record_property: Any) -> None:
+    explorers = solution_run.explorers
+    if solution_run.name.startswith("fixture-"):
+        assert len(explorers) == 2, f"the fixture has two slider explorers, found {explorers}"
+    if not explorers:
+        print(f"{solution_run.name}: no slider explorer in this notebook")
+        return
+    checks = [solution_run.page.move_slider(k) for k in range(min(len(explorers), MAX_EXPLORERS))]
+    for c in checks:
+        print(f"{solution_run.name}: cell {c.cell} slider {c.slider!r} "
+              f"{c.readout_before} -> {c.readout_after}: image changed={c.changed} in {c.seconds:.2f} s")
+    record_property("slider_seconds", [round(c.seconds, 3) for c in checks])
+    stuck = [c for c in checks if c.readout_before == c.readout_after]
+    assert not stuck, f"sliders that did not move with the keyboard: {stuck}"
+    frozen = [c for c in checks if not c.changed]
+    assert not frozen, f"sliders whose figure did not change within {labdriver.IMAGE_CHANGE_S} s: {frozen}"

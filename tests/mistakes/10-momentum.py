@@ -1,0 +1,198 @@
+"""Wrong submissions for 10-momentum: the classic mistakes of the course plan, one per entry.
+
+Each entry replaces answer cells (by grade_id) with a plausible wrong version and lists exactly
+the test cells that must lose their points (tests/integration/test_roundtrip.py checks it).
+"""
+
+_EMA_HEAD = "import numpy as np\n\n\ndef ema(values, beta, debias=False):\n"
+_EMA_CHECK = (
+    "    if not 0.0 <= beta < 1.0:\n"
+    "        raise ValueError('beta must be in [0, 1)')\n"
+    "    x = np.asarray(values, dtype=float)\n"
+    "    out = np.empty_like(x)\n"
+)
+
+_STEP_HEAD = "import numpy as np\n\n\ndef momentum_step(theta, g, buf, lr, beta, nesterov=False):\n"
+_NAG_HEAD = "import numpy as np\n\n\ndef nesterov_lookahead(grad, x0, lr, beta, n_steps):\n"
+_RATE_HEAD = "import numpy as np\n\n\ndef heavy_ball_rate(lr, beta, eigenvalues):\n"
+
+MISTAKES = {
+    # ---- exercise 1: ema -------------------------------------------------------------------
+    "ema-weights-swapped": {
+        "replace": {"ex1-answer": _EMA_HEAD + _EMA_CHECK + (
+            "    s = 0.0\n"
+            "    for t in range(len(x)):\n"
+            "        s = (1 - beta) * s + beta * x[t]\n"
+            "        out[t] = s\n"
+            "    if debias:\n"
+            "        out = out / (1 - beta ** np.arange(1, len(x) + 1))\n"
+            "    return out\n"
+        )},
+        "fails": ["ex1-tests"],
+    },
+    "ema-starts-at-first-value": {
+        "replace": {"ex1-answer": _EMA_HEAD + _EMA_CHECK + (
+            "    s = x[0]\n"
+            "    for t in range(len(x)):\n"
+            "        s = beta * s + (1 - beta) * x[t]\n"
+            "        out[t] = s\n"
+            "    if debias:\n"
+            "        out = out / (1 - beta ** np.arange(1, len(x) + 1))\n"
+            "    return out\n"
+        )},
+        "fails": ["ex1-tests"],
+    },
+    "ema-debias-off-by-one": {
+        "replace": {"ex1-answer": _EMA_HEAD + _EMA_CHECK + (
+            "    s = 0.0\n"
+            "    for t in range(len(x)):\n"
+            "        s = beta * s + (1 - beta) * x[t]\n"
+            "        out[t] = s\n"
+            "    if debias:\n"
+            "        out = out / (1 - beta ** np.arange(2, len(x) + 2))\n"
+            "    return out\n"
+        )},
+        "fails": ["ex1-tests"],
+    },
+    "ema-no-beta-check": {
+        # right values, but beta = 1 is accepted silently (hidden test)
+        "replace": {"ex1-answer": _EMA_HEAD + (
+            "    x = np.asarray(values, dtype=float)\n"
+            "    out = np.empty_like(x)\n"
+            "    s = 0.0\n"
+            "    for t in range(len(x)):\n"
+            "        s = beta * s + (1 - beta) * x[t]\n"
+            "        out[t] = s\n"
+            "    if debias:\n"
+            "        out = out / (1 - beta ** np.arange(1, len(x) + 1))\n"
+            "    return out\n"
+        )},
+        "fails": ["ex1-tests"],
+    },
+    # ---- exercise 2: momentum_step ---------------------------------------------------------
+    "lr-inside-velocity": {
+        # Sutskever's convention, returning the velocity as the buffer
+        "replace": {"ex2-answer": _STEP_HEAD + (
+            "    v = beta * buf - lr * g\n"
+            "    if nesterov:\n"
+            "        return theta + beta * v - lr * g, v\n"
+            "    return theta + v, v\n"
+        )},
+        "fails": ["ex2-tests"],
+    },
+    "lr-inside-buffer": {
+        "replace": {"ex2-answer": _STEP_HEAD + (
+            "    buf_new = beta * buf + lr * g\n"
+            "    direction = lr * g + beta * buf_new if nesterov else buf_new\n"
+            "    return theta - direction, buf_new\n"
+        )},
+        "fails": ["ex2-tests"],
+    },
+    "nesterov-old-buffer": {
+        "replace": {"ex2-answer": _STEP_HEAD + (
+            "    buf_new = beta * buf + g\n"
+            "    direction = g + beta * buf if nesterov else buf_new\n"
+            "    return theta - lr * direction, buf_new\n"
+        )},
+        "fails": ["ex2-tests"],
+    },
+    "nesterov-ignored": {
+        "replace": {"ex2-answer": _STEP_HEAD + (
+            "    buf_new = beta * buf + g\n"
+            "    return theta - lr * buf_new, buf_new\n"
+        )},
+        "fails": ["ex2-tests"],
+    },
+    "momentum-forgets-buffer": {
+        "replace": {"ex2-answer": _STEP_HEAD + (
+            "    buf_new = g.copy()\n"
+            "    direction = g + beta * buf_new if nesterov else buf_new\n"
+            "    return theta - lr * direction, buf_new\n"
+        )},
+        "fails": ["ex2-tests"],
+    },
+    # ---- exercise 3: nesterov_lookahead ----------------------------------------------------
+    "nesterov-gradient-at-current-point": {
+        "replace": {"ex3-answer": _NAG_HEAD + (
+            "    x = np.array(x0, dtype=float)\n"
+            "    v = np.zeros_like(x)\n"
+            "    path = [x.copy()]\n"
+            "    for _ in range(n_steps):\n"
+            "        v = beta * v - lr * grad(x)\n"
+            "        x = x + v\n"
+            "        path.append(x.copy())\n"
+            "    return np.array(path)\n"
+        )},
+        "fails": ["ex3-tests"],
+    },
+    "nesterov-lookahead-wrong-sign": {
+        "replace": {"ex3-answer": _NAG_HEAD + (
+            "    x = np.array(x0, dtype=float)\n"
+            "    v = np.zeros_like(x)\n"
+            "    path = [x.copy()]\n"
+            "    for _ in range(n_steps):\n"
+            "        v = beta * v - lr * grad(x - beta * v)\n"
+            "        x = x + v\n"
+            "        path.append(x.copy())\n"
+            "    return np.array(path)\n"
+        )},
+        "fails": ["ex3-tests"],
+    },
+    "nesterov-path-without-start": {
+        "replace": {"ex3-answer": _NAG_HEAD + (
+            "    x = np.array(x0, dtype=float)\n"
+            "    v = np.zeros_like(x)\n"
+            "    path = []\n"
+            "    for _ in range(n_steps):\n"
+            "        v = beta * v - lr * grad(x + beta * v)\n"
+            "        x = x + v\n"
+            "        path.append(x.copy())\n"
+            "    return np.array(path)\n"
+        )},
+        "fails": ["ex3-tests"],
+    },
+    "nesterov-mutates-x0": {
+        # right iterates, but the caller's starting point is changed in place (hidden test)
+        "replace": {"ex3-answer": _NAG_HEAD + (
+            "    x = np.asarray(x0, dtype=float)\n"
+            "    v = np.zeros_like(x)\n"
+            "    path = [x.copy()]\n"
+            "    for _ in range(n_steps):\n"
+            "        v = beta * v - lr * grad(x + beta * v)\n"
+            "        x += v\n"
+            "        path.append(x.copy())\n"
+            "    return np.array(path)\n"
+        )},
+        "fails": ["ex3-tests"],
+    },
+    # ---- exercise 4: heavy_ball_rate -------------------------------------------------------
+    "rate-two-sqrt-beta": {
+        "replace": {"ex4-answer": _RATE_HEAD + (
+            "    rates = []\n"
+            "    for lam in np.asarray(eigenvalues, dtype=float):\n"
+            "        T = 1 + beta - lr * lam\n"
+            "        disc = T * T - 4 * beta\n"
+            "        if disc < 0:\n"
+            "            rates.append(2 * np.sqrt(beta))\n"
+            "        else:\n"
+            "            rates.append((abs(T) + np.sqrt(disc)) / 2)\n"
+            "    return float(max(rates))\n"
+        )},
+        "fails": ["ex4-tests"],
+    },
+    "rate-largest-eigenvalue-only": {
+        "replace": {"ex4-answer": _RATE_HEAD + (
+            "    lam = float(np.max(eigenvalues))\n"
+            "    M = np.array([[1 + beta - lr * lam, -beta], [1.0, 0.0]])\n"
+            "    return float(np.max(np.abs(np.linalg.eigvals(M))))\n"
+        )},
+        "fails": ["ex4-tests"],
+    },
+    "rate-ignores-momentum": {
+        "replace": {"ex4-answer": _RATE_HEAD + (
+            "    lam = np.asarray(eigenvalues, dtype=float)\n"
+            "    return float(np.max(np.abs(1 - lr * lam)))\n"
+        )},
+        "fails": ["ex4-tests"],
+    },
+}
