@@ -7,9 +7,10 @@ between ``<!-- perf:start -->`` and ``<!-- perf:end -->`` (adding a "Performance
 "## Layout" the first time).
 
 A benchmark script's contract: accept ``--json FILE`` and write one JSON object there. Scripts this
-runner knows (notebooks, explorers, mlp_epoch, grading) get their own rows; for any other, a
+runner knows (notebooks, explorers, mlp_epoch) get their own rows; for any other, a
 ``"rows": [{"what", "value", "goal"}]`` list is used when present, else its numeric top-level
-fields.
+fields. A script without a ``--json`` option is run as it is, and its ``label: value`` output
+lines become the rows.
 
 Usage::
 
@@ -89,7 +90,11 @@ def run_script(path: Path) -> dict[str, Any]:
     env.pop("MPLBACKEND", None)        # kernels started by a benchmark would lose inline figures
     with tempfile.TemporaryDirectory(prefix="gd-bench-") as tmp:
         out = Path(tmp) / "result.json"
-        cmd = [sys.executable, str(path), *EXTRA_ARGS.get(path.stem, []), "--json", str(out)]
+        # a script without a --json option is run as it is and its "label: value" lines reported
+        takes_json = "--json" in path.read_text()
+        cmd = [sys.executable, str(path), *EXTRA_ARGS.get(path.stem, [])]
+        if takes_json:
+            cmd += ["--json", str(out)]
         print(f"\n=== {path.name}: {' '.join(cmd[1:])}", flush=True)
         start = time.perf_counter()
         try:
@@ -108,13 +113,23 @@ def run_script(path: Path) -> dict[str, Any]:
             try:
                 data = json.loads(proc.stdout)
             except json.JSONDecodeError:
-                data = None
+                data = _text_rows(proc.stdout) if proc.returncode == 0 else None
         status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
         if data is None:
             status += ", no JSON"
             last = (proc.stderr.strip().splitlines() or ["?"])[-1]
             return {"status": status, "seconds": seconds, "error": last[:300]}
         return {"status": status, "seconds": seconds, "result": data}
+
+
+def _text_rows(stdout: str) -> dict[str, Any] | None:
+    """The ``label: value`` lines of a script that prints no JSON, as generic rows."""
+    rows = []
+    for line in stdout.splitlines():
+        label, sep, value = line.partition(": ")
+        if sep and label.strip() and value.strip() and len(label) < 80:
+            rows.append({"what": label.strip(), "value": " ".join(value.split()), "goal": "—"})
+    return {"rows": rows, "from_text_output": True} if rows else None
 
 
 # -- table -------------------------------------------------------------------------------------

@@ -355,7 +355,7 @@ def train_val_test_split(
     )
 
 
-@reference("04-linear-regression")
+@reference("04-linear-regression", "12-generalisation")
 class Standardiser:
     """Per-feature standardisation ``z = (x − mean) / std`` with statistics from training data.
 

@@ -184,14 +184,24 @@ def fit_gd(
         return (2.0 / n) * (A.T @ r)
 
     res = descent.gradient_descent(
-        grad, np.append(w_start, float(b0)), lr, max_iter=int(n_steps), tol=tol, f=loss,
-        divergence_threshold=divergence_threshold, on_divergence="stop",
+        grad,
+        np.append(w_start, float(b0)),
+        lr,
+        max_iter=int(n_steps),
+        tol=tol,
+        f=loss,
+        divergence_threshold=divergence_threshold,
+        on_divergence="stop",
     )
     path = np.array(res.path)
     losses = np.array(res.losses)
     path.setflags(write=False)
     losses.setflags(write=False)
     return LinearFit(
-        w=path[-1, :d].copy(), b=float(path[-1, d]), path=path, losses=losses,
-        status=res.status, message=res.message,
+        w=path[-1, :d].copy(),
+        b=float(path[-1, d]),
+        path=path,
+        losses=losses,
+        status=res.status,
+        message=res.message,
     )

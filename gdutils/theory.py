@@ -33,8 +33,6 @@ from numpy.typing import ArrayLike
 
 from gdutils.checks import reference
 
-from gdutils.checks import reference
-
 __all__ = [
     "eigenvalues",
     "condition_number",

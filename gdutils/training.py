@@ -28,7 +28,7 @@ import math
 import numbers
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -102,9 +102,9 @@ def sgd(
     >>> X = np.array([[1.0], [2.0]]); y = np.array([2.0, 4.0])
     >>> g = lambda th, Xb, yb: 2 * Xb.T @ (Xb @ th - yb) / len(yb)
     >>> sgd(g, [0.0], [(X[:1], y[:1]), (X[1:], y[1:])], lr=0.1, n_epochs=1)
-    array([[0.   ],
-           [0.4  ],
-           [1.776]])
+    array([[0.  ],
+           [0.4 ],
+           [1.68]])
     """
     theta = np.array(theta0, dtype=np.float64)
     if theta.ndim != 1:
@@ -245,7 +245,7 @@ class History:
     val_loss, val_metric : (E,) float64 or None
         Validation loss and metric (e.g. accuracy) after each epoch.
     lr : (E,) float64
-        Learning rate of the epoch's last step.
+        Learning rate used by the epoch's last step.
     seconds : (E,) float64
         Cumulative seconds of training and validation at the end of each epoch (the view's
         drawing time is excluded and reported in ``view_seconds``).
@@ -259,9 +259,12 @@ class History:
         Whether the weights were reset to those of ``best_epoch`` at the end.
     metric_name : str or None
     view_seconds : float
-        Time spent drawing the live view.
+        Time spent drawing the view, the final image included.
     view_draws : int
-        Number of times the view's image was redrawn.
+        Number of images the view rendered.
+    view_live_seconds : float
+        The part of ``view_seconds`` spent redrawing *during* training (kept within
+        :data:`OVERHEAD` of the run).
     """
 
     train_loss: np.ndarray
@@ -276,6 +279,7 @@ class History:
     metric_name: str | None = None
     view_seconds: float = 0.0
     view_draws: int = 0
+    view_live_seconds: float = 0.0
 
     @property
     def epochs_run(self) -> int:
@@ -312,6 +316,24 @@ class History:
         return f"History({', '.join(parts)})"
 
 
+#: the largest fraction of a training run the live view may spend redrawing while it trains
+OVERHEAD = 0.1
+#: assumed cost (seconds) of the first redraw, before one has been measured
+FIRST_DRAW_GUESS = 0.05
+#: resolution of the view's PNG images
+DPI = 72
+
+
+def _plain_log_axis(ax: Any) -> None:
+    """A log y-axis with plain-text tick labels (mathtext labels cost time at every redraw)."""
+    from matplotlib import ticker
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0), numticks=8))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:.2g}"))
+    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+
+
 def _in_kernel() -> bool:
     try:
         from IPython import get_ipython
@@ -338,9 +360,12 @@ class TrainingView:
 
     The figure is a :class:`matplotlib.figure.Figure` built once; each redraw moves its lines
     (``set_data``) and replaces the bytes of one ``ipywidgets.Image``, so the picture updates
-    without flicker and without new outputs. Redraws are throttled — at most one every
-    ``min_interval`` seconds and every ``update_every`` epochs, plus a final one — so drawing
-    costs a few per cent of the training time.
+    without flicker and without new outputs. The progress bar and its text move after every
+    epoch (cheap). The curves are redrawn during training only within a time budget: at most
+    every ``update_every`` epochs, not before ``min_interval`` seconds, and only while the
+    drawing done so far plus one more draw stays within :data:`OVERHEAD` (10 %) of the time
+    elapsed (:meth:`may_redraw`) — so on a slow machine it simply redraws less often. The final
+    image, which the static view draws too, is drawn once at the end.
 
     Parameters
     ----------
@@ -356,7 +381,7 @@ class TrainingView:
     update_every : int
         Redraw at most every this many epochs.
     min_interval : float
-        Minimum seconds between two redraws.
+        No redraw before this many seconds of training.
     title : str
     display : callable, optional
         Replaces ``IPython.display.display`` (tests).
@@ -367,6 +392,8 @@ class TrainingView:
         Images rendered so far.
     draw_seconds : float
         Total time spent rendering.
+    live_seconds : float
+        Time spent on the redraws *during* training (the part the budget limits).
     png : bytes
         The last image.
     """
@@ -379,7 +406,7 @@ class TrainingView:
         has_val: bool = True,
         metric_name: str | None = None,
         update_every: int = 1,
-        min_interval: float = 0.5,
+        min_interval: float = 0.3,
         title: str = "Training",
         display: Callable[[Any], Any] | None = None,
     ) -> None:
@@ -395,8 +422,9 @@ class TrainingView:
         self._display = display
         self.n_draws = 0
         self.draw_seconds = 0.0
+        self.live_seconds = 0.0
         self.png = b""
-        self._last_draw = -math.inf
+        self._t0 = time.perf_counter()
         self._progress: Any = None
         self._label: Any = None
         self._image: Any = None
@@ -406,14 +434,20 @@ class TrainingView:
     # -- the figure, built once ---------------------------------------------------------------
     def _build_figure(self) -> None:
         from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
 
         from gdutils.plotting import COLORS, style
 
         with style():
             n_axes = 2 if self.metric_name else 1
-            self.figure = Figure(figsize=(9.0 if n_axes == 2 else 5.5, 3.4), layout="constrained")
+            # a fixed layout: "constrained" would re-solve the layout at every redraw
+            self.figure = Figure(figsize=(9.0 if n_axes == 2 else 5.5, 3.4))
             axes = self.figure.subplots(1, n_axes)
             axes = list(np.atleast_1d(axes))
+            if n_axes == 2:
+                self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.82, wspace=0.28)
+            else:
+                self.figure.subplots_adjust(left=0.14, right=0.97, bottom=0.15, top=0.82)
             self.ax_loss = axes[0]
             self.ax_metric = axes[1] if n_axes == 2 else None
             (self.line_train,) = self.ax_loss.plot([], [], color=COLORS["blue"], label="training")
@@ -423,21 +457,35 @@ class TrainingView:
             self.best_line = self.ax_loss.axvline(0.0, color=COLORS["black"], linestyle=":",
                                                   linewidth=1.2, label="best epoch")
             self.best_line.set_visible(False)
-            self.ax_loss.set_yscale("log")
+            _plain_log_axis(self.ax_loss)
+            self.ax_loss.set_xlim(0.0, float(self.epochs))  # until there is data to fit
+            self.ax_loss.set_ylim(0.01, 10.0)
             self.ax_loss.set_xlabel("epoch")
             self.ax_loss.set_ylabel("loss (log scale)")
             self.ax_loss.set_title("Loss")
-            self.ax_loss.legend(loc="upper right")
+            # a proxy, so the legend shows the dotted line before the first best epoch exists
+            best_proxy = Line2D([], [], color=COLORS["black"], linestyle=":", linewidth=1.2)
+            handles, labels = [self.line_train], ["training"]
+            if self.has_val:
+                handles.append(self.line_val)
+                labels.append("validation")
+                handles.append(best_proxy)
+                labels.append("best epoch")
+            self.ax_loss.legend(handles, labels, loc="upper right")
             if self.ax_metric is not None:
                 (self.line_metric,) = self.ax_metric.plot([], [], color=COLORS["green"],
                                                           label=f"validation {self.metric_name}")
                 self.best_metric_line = self.ax_metric.axvline(
                     0.0, color=COLORS["black"], linestyle=":", linewidth=1.2, label="best epoch")
                 self.best_metric_line.set_visible(False)
+                self.ax_metric.set_xlim(0.0, float(self.epochs))
+                self.ax_metric.set_ylim(0.0, 1.0)
                 self.ax_metric.set_xlabel("epoch")
                 self.ax_metric.set_ylabel(f"validation {self.metric_name}")
                 self.ax_metric.set_title(f"Validation {self.metric_name}")
-                self.ax_metric.legend(loc="lower right")
+                self.ax_metric.legend([self.line_metric, best_proxy],
+                                      [f"validation {self.metric_name}", "best epoch"],
+                                      loc="lower right")
             self.figure.suptitle(self.title)
 
     def render(self, history: dict[str, Sequence[float]], best_epoch: int | None) -> bytes:
@@ -454,7 +502,7 @@ class TrainingView:
             values.append(val)
         finite = np.concatenate(values)
         finite = finite[np.isfinite(finite) & (finite > 0)]
-        right = max(1.0, float(train.size - 1))
+        right = max(1.0, float(train.size - 1)) if train.size else float(self.epochs)
         self.ax_loss.set_xlim(0.0, right)
         if finite.size:
             lo, hi = float(finite.min()), float(finite.max())
@@ -475,12 +523,24 @@ class TrainingView:
                 self.best_metric_line.set_xdata([best_epoch, best_epoch])
                 self.best_metric_line.set_visible(True)
         buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=80)
+        self.figure.savefig(buf, format="png", dpi=DPI)
         self.png = buf.getvalue()
         self.n_draws += 1
-        self._last_draw = time.perf_counter()
-        self.draw_seconds += self._last_draw - start
+        self.draw_seconds += time.perf_counter() - start
         return self.png
+
+    def may_redraw(self, elapsed: float) -> bool:
+        """Whether a redraw now keeps the live drawing within budget.
+
+        ``elapsed`` is the time since training started. A redraw is allowed once
+        ``min_interval`` has passed and if the redraws so far plus one more (estimated at the
+        average cost of a draw, or :data:`FIRST_DRAW_GUESS` before any was measured) fit in
+        ``OVERHEAD × elapsed``.
+        """
+        if elapsed < self.min_interval:
+            return False
+        cost = self.draw_seconds / self.n_draws if self.n_draws else FIRST_DRAW_GUESS
+        return self.live_seconds + cost <= OVERHEAD * elapsed
 
     # -- display ------------------------------------------------------------------------------
     def _show(self, obj: Any) -> None:
@@ -492,7 +552,7 @@ class TrainingView:
             display(obj)
 
     def start(self) -> None:
-        """Show the progress bar and an empty image (live mode only)."""
+        """Show the progress bar and the empty axes (live mode only)."""
         if self.mode != "live":
             return
         import ipywidgets as w
@@ -502,6 +562,11 @@ class TrainingView:
         self._label = w.HTML("starting…")
         self._image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
         self._box = w.VBox([w.HBox([self._progress, self._label]), self._image])
+        self._t0 = time.perf_counter()
+        # the empty axes at once (the learner sees where the curves will go); this first draw
+        # also measures what a draw costs here, and counts against the budget
+        self._image.value = self.render({}, None)
+        self.live_seconds = self.draw_seconds
         self._show(self._box)
 
     def update(self, epoch: int, history: dict[str, Sequence[float]], best_epoch: int | None,
@@ -512,9 +577,10 @@ class TrainingView:
         self._progress.value = epoch + 1
         self._progress.description = f"epoch {epoch + 1}/{self.epochs}"
         self._label.value = text
-        due = (epoch + 1) % self.update_every == 0 or epoch == 0
-        if due and time.perf_counter() - self._last_draw >= self.min_interval:
+        if (epoch + 1) % self.update_every == 0 and self.may_redraw(time.perf_counter() - self._t0):
+            before = self.draw_seconds
             self._image.value = self.render(history, best_epoch)
+            self.live_seconds += self.draw_seconds - before
 
     def finish(self, history: dict[str, Sequence[float]], best_epoch: int | None,
                text: str) -> None:
@@ -571,8 +637,9 @@ def fit(
     schedule: Callable[[int], float] | None = None,
     metric: Any = "auto",
     view: str = "auto",
+    static: bool | None = None,
     update_every: int = 1,
-    min_interval: float = 0.5,
+    min_interval: float = 0.3,
     title: str = "Training",
     drop_last: bool = False,
     display: Callable[[Any], Any] | None = None,
@@ -612,6 +679,9 @@ def fit(
         ``SoftmaxCrossEntropy``.
     view : {"auto", "live", "static", "none"}
         "auto": live in a Jupyter kernel, static under nbgrader, none outside a kernel.
+    static : bool, optional
+        ``True`` forces the static view (the final curves, shown once), like the explorers'
+        ``static=``.
     update_every, min_interval : throttle of the live view (see :class:`TrainingView`).
     title : str
         Title of the view's figure.
@@ -659,6 +729,8 @@ def fit(
     scheduler = LRScheduler(optimizer, schedule) if schedule is not None else None
 
     mode = _resolve_view(view)
+    if static:
+        mode = "static"
     shown = TrainingView(epochs, mode=mode, has_val=has_val, metric_name=metric_name,
                          update_every=update_every, min_interval=min_interval, title=title,
                          display=display)
@@ -678,12 +750,15 @@ def fit(
         t0 = time.perf_counter()
         total, count = 0.0, 0
         for Xb, yb in _data.minibatches(Xa, ya, batch_size, rng, drop_last=drop_last):
-            loss = float(loss_fn.forward(model.forward(Xb), yb))
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+                pred = model.forward(Xb)
+            loss = float(loss_fn.forward(pred, yb)) if np.all(np.isfinite(pred)) else math.inf
             if not math.isfinite(loss):
                 raise FloatingPointError(
                     f"the training loss became {loss} at epoch {epoch}, step {n_steps}: the run "
                     "diverged (try a smaller learning rate)")
             model.backward(loss_fn.backward())
+            step_lr = float(optimizer.lr)
             optimizer.step(model.grads)
             if scheduler is not None:
                 scheduler.step()
@@ -691,7 +766,7 @@ def fit(
             total += loss * len(yb)
             count += len(yb)
         log["train_loss"].append(total / max(count, 1))
-        lrs.append(float(optimizer.lr))
+        lrs.append(step_lr if count else float(optimizer.lr))
         stop = False
         if has_val:
             pred = model.forward(Xv)
@@ -743,6 +818,7 @@ def fit(
         metric_name=metric_name,
         view_seconds=shown.draw_seconds,
         view_draws=shown.n_draws,
+        view_live_seconds=shown.live_seconds,
     )
 
 

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -59,3 +59,10 @@ def plain_log_ticks(axis: Any, numticks: int = 9) -> None:
     axis.set_major_locator(LogLocator(base=10.0, numticks=numticks))
     axis.set_major_formatter(FuncFormatter(_power_of_ten))
     axis.set_minor_locator(NullLocator())
+
+
+def few_ticks(*axes: Any, nbins: int = 5) -> None:
+    """At most about ``nbins`` tick labels on each axis of ``axes``: text is most of a redraw."""
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=nbins))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=nbins))

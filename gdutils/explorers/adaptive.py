@@ -130,13 +130,36 @@ def race_function(name: str) -> functions.TestFunction:
 
 @functools.lru_cache(maxsize=256)
 def _run(function: str, optimiser: str, lr: float, n_steps: int) -> descent.DescentResult:
+    """One racer's run: the optimiser's own ``step`` in a lean loop (a slider redraw runs up to
+    five of these), stopped at the first iterate beyond the drawing limit, like
+    :func:`gdutils.descent.run_optimizer` with ``on_divergence="stop"``."""
     fn = race_function(function)
-    spec = RACE_FUNCTIONS[function]
+    x = np.array(RACE_FUNCTIONS[function]["start"], dtype=np.float64)
+    opt = make_optimizer(optimiser, lr)([x])
+    path = np.empty((n_steps + 1, x.size))
+    path[0] = x
+    k = 0
     with np.errstate(all="ignore"):
-        return descent.run_optimizer(
-            make_optimizer(optimiser, lr), fn.grad, spec["start"], n_steps, f=fn,
-            on_divergence="stop", divergence_threshold=_DRAW_LIMIT,
-        )
+        for k in range(1, n_steps + 1):
+            opt.step([fn.grad(x)])
+            if not (np.all(np.isfinite(x)) and np.max(np.abs(x)) <= _DRAW_LIMIT):
+                k -= 1
+                break
+            path[k] = x
+        else:
+            k = n_steps
+        path = path[: k + 1].copy()
+        losses = np.asarray(fn(path), dtype=np.float64)
+    diverged = k < n_steps
+    path.setflags(write=False)
+    losses.setflags(write=False)
+    last = path[-1].copy()
+    last.setflags(write=False)
+    name = type(opt).__name__
+    message = (f"{name} diverged at step {k + 1}: |x| left the drawing window" if diverged
+               else f"{name} stopped after {n_steps} steps (the step budget).")
+    return descent.DescentResult(x=last, path=path, losses=losses, n_iter=k,
+                                 status="diverged" if diverged else "max_iter", message=message)
 
 
 def race(
@@ -229,6 +252,7 @@ def race_explorer(
         key = v["function"]
         spec = RACE_FUNCTIONS[key]
         fn = race_function(key)
+        changed = shown["function"] is not None and shown["function"] != key
         if shown["function"] != key:
             for k, group in course_artists.items():
                 for a in group:
@@ -238,7 +262,12 @@ def race_explorer(
             ax.set_aspect("equal" if fn.contour_scale == "quadratic" else "auto")
             fig.invalidate()
             shown["function"] = key
-        lrs = {name: float(v[f"lr_{name}"]) for name in OPTIMISERS}
+        if changed:
+            # a new course starts from its tuned rates (the sliders are moved to them right
+            # after, by the drop-down's observer): no race is run with the old course's rates
+            lrs = dict(spec["lrs"])
+        else:
+            lrs = {name: float(v[f"lr_{name}"]) for name in OPTIMISERS}
         steps = int(v["steps"])
         results = race(key, lrs, steps)
         paths, gaps, final, status = {}, {}, {}, {}

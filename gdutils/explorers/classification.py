@@ -171,9 +171,10 @@ def decision_boundary_explorer(
     with plotting.style():
         fig = Figure(figsize=(10.5, 4.5))
         ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
-        fig.subplots_adjust(left=0.06, right=0.92, bottom=0.12, top=0.85, wspace=0.42)
+        fig.subplots_adjust(left=0.06, right=0.92, bottom=0.12, top=0.85, wspace=0.28)
         image = ax.imshow(np.full(gx.shape, 0.5), extent=(*xlim, *ylim), origin="lower",
-                          cmap=_PROB_CMAP, vmin=0.0, vmax=1.0, alpha=0.55, aspect="auto")
+                          cmap=_PROB_CMAP, vmin=0.0, vmax=1.0, alpha=0.55, aspect="auto",
+                          interpolation="bilinear")
         scat = {c: ax.scatter([], [], s=16, color=plotting.PALETTE[c], edgecolor="white",
                               linewidth=0.4, label=f"class {c}", zorder=3) for c in (0, 1)}
         (boundary,) = ax.plot([], [], color="black", linewidth=1.8, label="boundary p = 0.5")
@@ -184,7 +185,6 @@ def decision_boundary_explorer(
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         ax.legend(loc="lower right", fontsize=8)
-        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.02, label="predicted p(class 1)")
         title = ax.set_title("")
         (loss_curve,) = ax_loss.plot([], [], color=plotting.COLORS["vermillion"],
                                      label="cross-entropy (left axis)")
@@ -266,7 +266,8 @@ def decision_boundary_explorer(
     }
     return Explorer(fig, controls, update, static=static,
                     caption="Logistic regression trained by gradient descent from w = 0. "
-                            "Shading: the predicted probability of class 1.")
+                            "Shading: the predicted probability of class 1 (blue 0, white 0.5, "
+                            "orange 1).")
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gdutils import functions, gradcheck, plotting, widgets
-from gdutils.explorers._window import follow_window, plain_log_ticks
+from gdutils.explorers._window import few_ticks, follow_window, plain_log_ticks
 from gdutils.widgets import Explorer
 
 __all__ = ["tangent_explorer", "error_explorer", "TANGENT_FUNCTIONS", "ERROR_FUNCTIONS"]
@@ -111,6 +111,7 @@ def tangent_explorer(function: str = "double well", x: float | None = None, h: f
         (point,) = ax.plot([], [], "o", color=c["black"], markersize=7, label="(x, f(x))")
         ax.set_xlabel("x")
         ax.set_ylabel("f(x)")
+        few_ticks(ax)
         ax.legend(loc="upper center", fontsize=8, ncol=2)
         title = ax.set_title("")
 
@@ -207,7 +208,7 @@ def error_explorer(function: str = "sin x", x: float = 1.0, precision: str = "fl
         ax.set_xscale("log")
         ax.set_yscale("log")
         plain_log_ticks(ax.xaxis)
-        plain_log_ticks(ax.yaxis)
+        plain_log_ticks(ax.yaxis, numticks=7)
         ax.set_xlim(STEPS[0] / 2, STEPS[-1] * 2)
         ax.set_ylim(1e-16, 30.0)
         ax.set_xlabel("step size h")

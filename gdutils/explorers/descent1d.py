@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from gdutils import descent, functions, plotting, theory, widgets
-from gdutils.explorers._window import follow_window, plain_log_ticks
+from gdutils.explorers._window import few_ticks, follow_window, plain_log_ticks
 from gdutils.widgets import Explorer
 
 __all__ = ["descent_explorer", "step_explorer", "FUNCTIONS", "DIVERGENCE_THRESHOLD"]
@@ -151,6 +152,8 @@ def descent_explorer(function: str = "square", lr: float = 0.2, x0: float | None
         (gap_line,) = ax_gap.plot([], [], marker="o", markersize=3, color=c["vermillion"])
         ax_gap.set_yscale("log")
         plain_log_ticks(ax_gap.yaxis, numticks=7)
+        few_ticks(ax)
+        ax_gap.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax_gap.set_xlabel("step k")
         ax_gap.set_ylabel("f(x_k) − f*")
         ax_gap.set_title("distance to the lowest value")
@@ -215,6 +218,7 @@ def step_explorer(function: str = "square", lr: float = 0.2, x0: float | None = 
         fig.subplots_adjust(left=0.11, right=0.97, bottom=0.12, top=0.86)
         ax = fig.add_subplot()
         art = _curve_artists(ax)
+        few_ticks(ax)
         (tangent,) = ax.plot([], [], color=c["black"], linewidth=1.2, label="tangent at x_k")
         (arrow,) = ax.plot([], [], color=c["purple"], linestyle="--", linewidth=1.4,
                            label="next step  −η f'(x_k)")

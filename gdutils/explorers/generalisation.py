@@ -19,7 +19,6 @@ Both run on gdutils' reference code (:func:`gdutils.losses.ridge`,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np

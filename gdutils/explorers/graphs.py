@@ -320,7 +320,8 @@ def graph_explorer(expression: str = "tanh(a·b + a)", a: float = 0.5, b: float 
     if expression not in EXPRESSIONS:
         raise ValueError(f"expression must be one of {list(EXPRESSIONS)}, got {expression!r}")
     with plotting.style():
-        fig = Figure(figsize=(9.6, 4.3), layout="constrained")
+        fig = Figure(figsize=(9.6, 3.7))
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.09, top=0.9)  # no layout engine: cheap redraws
         ax = fig.add_subplot()
     holder: dict[str, Any] = {"drawing": None, "expression": None}
 
@@ -344,10 +345,13 @@ def graph_explorer(expression: str = "tanh(a·b + a)", a: float = 0.5, b: float 
         n_paths = {k: (len(path_products(root, by_label[k])) if k in by_label else 0)
                    for k in ("a", "b")}
         if v["gradients"]:
+            def paths(k: str) -> str:
+                return f"{n_paths[k]} path" + ("" if n_paths[k] == 1 else "s")
+
             ax.set_title(
                 f"f = {name} = {root.data:.4f}      ∂f/∂a = {grads['a']:.4f} "
-                f"(finite diff. {fd_a:.4f}, {n_paths['a']} paths)      ∂f/∂b = {grads['b']:.4f} "
-                f"({fd_b:.4f}, {n_paths['b']} paths)", fontsize=9.5)
+                f"(finite diff. {fd_a:.4f}, {paths('a')})      ∂f/∂b = {grads['b']:.4f} "
+                f"({fd_b:.4f}, {paths('b')})", fontsize=9.5)
         else:
             ax.set_title(f"f = {name} = {root.data:.4f}      gradients hidden: predict them, "
                          "then tick “gradients”", fontsize=9.5)

@@ -44,6 +44,7 @@ __all__ = [
     "basin_explorer",
     "BOWL_LAMBDA_MAX",
     "fast_log_axis",
+    "fixed_title",
 ]
 
 #: The bowl explorer keeps the steep curvature fixed, so the largest stable step ``2/λmax`` does
@@ -52,6 +53,15 @@ BOWL_LAMBDA_MAX = 4.0
 
 # Beyond this distance from the origin a trajectory is far outside every window: stop drawing.
 _DRAW_LIMIT = 1e6
+
+
+def fixed_title(ax: Any, text: str, **kwargs: Any) -> None:
+    """Set a title at a fixed height above the axes.
+
+    Matplotlib otherwise re-measures every tick label on each draw to place the title clear of
+    them (a third of an explorer's redraw); the course's figures have nothing above the axes.
+    """
+    ax.set_title(text, y=1.0, pad=6.0, **kwargs)
 
 
 def fast_log_axis(ax: Any, axis: str = "y") -> None:
@@ -72,9 +82,7 @@ def fast_log_axis(ax: Any, axis: str = "y") -> None:
 # Geometry helpers
 
 
-def ellipse_points(
-    A: ArrayLike, centre: ArrayLike, level: float, n: int = 181
-) -> np.ndarray:
+def ellipse_points(A: ArrayLike, centre: ArrayLike, level: float, n: int = 181) -> np.ndarray:
     """Points of the level set ``½ (x − c)ᵀA(x − c) = level`` of a 2-D quadratic.
 
     With ``A = V diag(λ) Vᵀ`` the set is an ellipse with semi-axes ``√(2·level/λᵢ)`` along the
@@ -167,27 +175,62 @@ def bowl_explorer(
             ax.plot([], [], color=cmap(j / len(levels)), linewidth=0.8, alpha=0.9)[0]
             for j in range(len(levels))
         ]
-        ax.plot([0.0], [0.0], label="minimum", marker="*", markersize=13,
-                color=plotting.COLORS["black"], linestyle="none")
-        (path_line,) = ax.plot([], [], marker="o", markersize=3, linewidth=1.3,
-                               color=plotting.COLORS["vermillion"], label="GD path", zorder=3)
-        ax.plot([x0[0]], [x0[1]], marker="s", markersize=7, linestyle="none",
-                color=plotting.COLORS["vermillion"], label="start", zorder=4)
-        (slow_axis,) = ax.plot([], [], linestyle="--", linewidth=1.0, color="0.45",
-                               label="flat direction (λmin)")
+        ax.plot(
+            [0.0],
+            [0.0],
+            label="minimum",
+            marker="*",
+            markersize=13,
+            color=plotting.COLORS["black"],
+            linestyle="none",
+        )
+        (path_line,) = ax.plot(
+            [],
+            [],
+            marker="o",
+            markersize=3,
+            linewidth=1.3,
+            color=plotting.COLORS["vermillion"],
+            label="GD path",
+            zorder=3,
+        )
+        ax.plot(
+            [x0[0]],
+            [x0[1]],
+            marker="s",
+            markersize=7,
+            linestyle="none",
+            color=plotting.COLORS["vermillion"],
+            label="start",
+            zorder=4,
+        )
+        (slow_axis,) = ax.plot(
+            [], [], linestyle="--", linewidth=1.0, color="0.45", label="flat direction (λmin)"
+        )
         ax.set_xlim(-3.0, 3.0)
         ax.set_ylim(-3.0, 3.0)
         ax.set_aspect("equal")
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         ax.legend(loc="lower right", fontsize=8)
-        (err_line,) = ax_err.plot([], [], marker="o", markersize=3,
-                                  color=plotting.COLORS["vermillion"], label="measured ‖x_k − x*‖")
-        (env_line,) = ax_err.plot([], [], linestyle="--", color=plotting.COLORS["blue"],
-                                  label="theory ρᵏ‖x₀ − x*‖")
+        (err_line,) = ax_err.plot(
+            [],
+            [],
+            marker="o",
+            markersize=3,
+            color=plotting.COLORS["vermillion"],
+            label=r"measured $\|x_k - x^*\|$",
+        )
+        (env_line,) = ax_err.plot(
+            [],
+            [],
+            linestyle="--",
+            color=plotting.COLORS["blue"],
+            label=r"theory $\rho^k \|x_0 - x^*\|$",
+        )
         fast_log_axis(ax_err)
         ax_err.set_xlabel("step k")
-        ax_err.set_ylabel("distance to the minimum ‖x_k − x*‖")
+        ax_err.set_ylabel(r"distance to the minimum $\|x_k - x^*\|$")
         ax_err.legend(loc="lower left", fontsize=8)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +247,12 @@ def bowl_explorer(
         slow = vecs[:, 0] * 5.0
         slow_axis.set_data([-slow[0], slow[0]], [-slow[1], slow[1]])
         res = descent.gradient_descent(
-            fn.grad, x0, lr_v, max_iter=steps, tol=None, on_divergence="stop",
+            fn.grad,
+            x0,
+            lr_v,
+            max_iter=steps,
+            tol=None,
+            on_divergence="stop",
             divergence_threshold=_DRAW_LIMIT,
         )
         path = np.array(res.path)
@@ -225,12 +273,13 @@ def bowl_explorer(
         lr_opt = float(theory.gd_optimal_lr(lam))
         diverging = bool(rate >= 1.0 or res.diverged)
         verdict = "DIVERGES" if diverging else "converges"
-        ax.set_title(
+        fixed_title(
+            ax,
             f"κ = {kappa_v:.3g}, η = {lr_v:.3g}: {verdict}\n"
             f"stable: η < 2/λmax = {lr_stable:.3g};  best: η = 2/(λmin+λmax) = {lr_opt:.3g}",
             fontsize=10,
         )
-        ax_err.set_title(f"error per step: ρ = max|1 − ηλ| = {rate:.4f}")
+        fixed_title(ax_err, f"error per step: ρ = max|1 − ηλ| = {rate:.4f}", fontsize=10)
         return {
             "path": path,
             "errors": errors,
@@ -252,7 +301,10 @@ def bowl_explorer(
         "steps": widgets.int_slider("steps", n_steps, 5, 200),
     }
     return Explorer(
-        fig, controls, update, static=static,
+        fig,
+        controls,
+        update,
+        static=static,
         caption="The steep curvature λmax = 4 is fixed: κ only flattens the other direction.",
     )
 
@@ -261,12 +313,24 @@ def bowl_explorer(
 # Classic test functions
 
 _CLASSICS: dict[str, dict[str, Any]] = {
-    "Booth": {"make": functions.booth, "start": (-7.0, -6.0), "xlim": (-9.0, 9.0),
-              "ylim": (-9.0, 9.0)},
-    "Rosenbrock": {"make": functions.rosenbrock, "start": (-1.2, 1.0), "xlim": (-2.0, 2.0),
-                   "ylim": (-1.0, 3.5)},
-    "Himmelblau": {"make": functions.himmelblau, "start": (0.0, 0.0), "xlim": (-5.0, 5.0),
-                   "ylim": (-5.0, 5.0)},
+    "Booth": {
+        "make": functions.booth,
+        "start": (-7.0, -6.0),
+        "xlim": (-9.0, 9.0),
+        "ylim": (-9.0, 9.0),
+    },
+    "Rosenbrock": {
+        "make": functions.rosenbrock,
+        "start": (-1.2, 1.0),
+        "xlim": (-2.0, 2.0),
+        "ylim": (-1.0, 3.5),
+    },
+    "Himmelblau": {
+        "make": functions.himmelblau,
+        "start": (0.0, 0.0),
+        "xlim": (-5.0, 5.0),
+        "ylim": (-5.0, 5.0),
+    },
 }
 
 
@@ -300,20 +364,42 @@ def classic_functions_explorer(
             lv = plotting.contour_levels(grid.Z, 20, fn.contour_scale, fn.f_min)
             cs = ax.contour(grid.X, grid.Y, grid.Z, levels=lv, cmap="viridis", linewidths=0.8)
             m = np.array(fn.minima).reshape(-1, 2)
-            (stars,) = ax.plot(m[:, 0], m[:, 1], marker="*", markersize=13, linestyle="none",
-                               color=plotting.COLORS["black"], label="minima")
-            (start_mark,) = ax.plot([spec["start"][0]], [spec["start"][1]], marker="s",
-                                    markersize=7, linestyle="none",
-                                    color=plotting.COLORS["vermillion"], label="start", zorder=4)
+            (stars,) = ax.plot(
+                m[:, 0],
+                m[:, 1],
+                marker="*",
+                markersize=13,
+                linestyle="none",
+                color=plotting.COLORS["black"],
+                label="minima",
+            )
+            (start_mark,) = ax.plot(
+                [spec["start"][0]],
+                [spec["start"][1]],
+                marker="s",
+                markersize=7,
+                linestyle="none",
+                color=plotting.COLORS["vermillion"],
+                label="start",
+                zorder=4,
+            )
             artists[key] = [cs, stars, start_mark]
-        (path_line,) = ax.plot([], [], marker="o", markersize=2, linewidth=1.2,
-                               color=plotting.COLORS["vermillion"], label="GD path", zorder=3)
+        (path_line,) = ax.plot(
+            [],
+            [],
+            marker="o",
+            markersize=2,
+            linewidth=1.2,
+            color=plotting.COLORS["vermillion"],
+            label="GD path",
+            zorder=3,
+        )
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         (loss_line,) = ax_loss.plot([], [], color=plotting.COLORS["vermillion"])
         fast_log_axis(ax_loss)
         ax_loss.set_xlabel("step k")
-        ax_loss.set_ylabel("f(x_k) − f*")
+        ax_loss.set_ylabel(r"$f(x_k) - f^*$")
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         key = v["function"]
@@ -323,8 +409,14 @@ def classic_functions_explorer(
             for a in group:
                 a.set_visible(k == key)
         res = descent.gradient_descent(
-            fn.grad, spec["start"], float(v["lr"]), max_iter=int(v["steps"]), tol=1e-10, f=fn,
-            on_divergence="stop", divergence_threshold=_DRAW_LIMIT,
+            fn.grad,
+            spec["start"],
+            float(v["lr"]),
+            max_iter=int(v["steps"]),
+            tol=1e-10,
+            f=fn,
+            on_divergence="stop",
+            divergence_threshold=_DRAW_LIMIT,
         )
         path = np.array(res.path)
         path_line.set_data(path[:, 0], path[:, 1])
@@ -338,8 +430,9 @@ def classic_functions_explorer(
         ax.set_xlim(*spec["xlim"])
         ax.set_ylim(*spec["ylim"])
         handles = [artists[key][1], artists[key][2], path_line]
-        ax.legend(handles=handles, labels=["minima", "start", "GD path"], loc="upper right",
-                  fontsize=8)
+        ax.legend(
+            handles=handles, labels=["minima", "start", "GD path"], loc="upper right", fontsize=8
+        )
         mins = np.array(fn.minima).reshape(-1, 2)
         last = path[-1]
         idx = int(np.argmin(np.linalg.norm(mins - last, axis=1)))
@@ -347,9 +440,12 @@ def classic_functions_explorer(
         lr_stable = float(theory.gd_stable_lr(H))
         value = float(fn(last))
         outcome = "diverged" if res.diverged else f"after {res.n_iter} steps f = {value:.3g}"
-        ax.set_title(f"{key}: η = {float(v['lr']):.3g}, {outcome}\n"
-                     f"2/λmax at the nearest minimum = {lr_stable:.3g}")
-        ax_loss.set_title(f"{key}: distance to the minimum value")
+        fixed_title(
+            ax,
+            f"{key}: η = {float(v['lr']):.3g}, {outcome}\n"
+            f"2/λmax at the nearest minimum = {lr_stable:.3g}",
+        )
+        fixed_title(ax_loss, f"{key}: distance to the minimum value")
         return {
             "name": key,
             "path": path,
@@ -367,8 +463,13 @@ def classic_functions_explorer(
         "lr": widgets.log_slider("step size η", lr, 1e-4, 0.2),
         "steps": widgets.int_slider("steps", n_steps, 10, 5000, 10),
     }
-    return Explorer(fig, controls, update, static=static,
-                    caption="Each function starts from its own square marker.")
+    return Explorer(
+        fig,
+        controls,
+        update,
+        static=static,
+        caption="Each function starts from its own square marker.",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -448,18 +549,52 @@ def basin_explorer(
         cmap = ListedColormap(["#dddddd", *colours])
         step = xs[1] - xs[0]
         extent = (xs[0] - step / 2, xs[-1] + step / 2, xs[0] - step / 2, xs[-1] + step / 2)
-        ax.imshow(labels + 1, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=4,
-                  alpha=0.35, interpolation="nearest", aspect="auto")
+        ax.imshow(
+            labels + 1,
+            origin="lower",
+            extent=extent,
+            cmap=cmap,
+            vmin=0,
+            vmax=4,
+            alpha=0.35,
+            interpolation="nearest",
+            aspect="auto",
+        )
         grid = plotting.contour_grid(fn, (-5.0, 5.0), (-5.0, 5.0), resolution=120)
         lv = plotting.contour_levels(grid.Z, 18, "log", 0.0)
         ax.contour(grid.X, grid.Y, grid.Z, levels=lv, colors="0.35", linewidths=0.6, alpha=0.7)
         for i, (m, c) in enumerate(zip(mins, colours)):
-            ax.plot([m[0]], [m[1]], marker="*", markersize=15, color=c,
-                    markeredgecolor="black", linestyle="none", label=f"minimum {i}", zorder=5)
-        (path_line,) = ax.plot([], [], marker="o", markersize=2.5, linewidth=1.4,
-                               color=plotting.COLORS["black"], label="GD path", zorder=4)
-        (start_mark,) = ax.plot([], [], marker="s", markersize=8, linestyle="none",
-                                color=plotting.COLORS["black"], label="start", zorder=6)
+            ax.plot(
+                [m[0]],
+                [m[1]],
+                marker="*",
+                markersize=15,
+                color=c,
+                markeredgecolor="black",
+                linestyle="none",
+                label=f"minimum {i}",
+                zorder=5,
+            )
+        (path_line,) = ax.plot(
+            [],
+            [],
+            marker="o",
+            markersize=2.5,
+            linewidth=1.4,
+            color=plotting.COLORS["black"],
+            label="GD path",
+            zorder=4,
+        )
+        (start_mark,) = ax.plot(
+            [],
+            [],
+            marker="s",
+            markersize=8,
+            linestyle="none",
+            color=plotting.COLORS["black"],
+            label="start",
+            zorder=6,
+        )
         ax.set_xlim(-5.0, 5.0)
         ax.set_ylim(-5.0, 5.0)
         ax.set_xlabel("$x_1$")
@@ -469,7 +604,12 @@ def basin_explorer(
     def update(v: dict[str, Any]) -> dict[str, Any]:
         x0 = np.array([float(v["x0"]), float(v["y0"])])
         res = descent.gradient_descent(
-            fn.grad, x0, BASIN_LR, max_iter=BASIN_STEPS, tol=1e-10, on_divergence="stop",
+            fn.grad,
+            x0,
+            BASIN_LR,
+            max_iter=BASIN_STEPS,
+            tol=1e-10,
+            on_divergence="stop",
             divergence_threshold=_DRAW_LIMIT,
         )
         path = np.array(res.path)
@@ -482,9 +622,12 @@ def basin_explorer(
             where = f"minimum {idx} ({mins[idx][0]:.2f}, {mins[idx][1]:.2f}) in {res.n_iter} steps"
         else:
             where = f"no minimum within {res.n_iter} steps"
-        ax.set_title(f"From ({x0[0]:.2f}, {x0[1]:.2f}) GD reaches {where}\n"
-                     f"colour: the minimum GD (η = {BASIN_LR}) reaches from each start",
-                     fontsize=10)
+        fixed_title(
+            ax,
+            f"From ({x0[0]:.2f}, {x0[1]:.2f}) GD reaches {where}\n"
+            f"colour: the minimum GD (η = {BASIN_LR}) reaches from each start",
+            fontsize=10,
+        )
         return {
             "start": x0,
             "path": path,
@@ -499,5 +642,10 @@ def basin_explorer(
         "x0": widgets.slider("start x₁", float(start[0]), -5.0, 5.0, 0.1),
         "y0": widgets.slider("start x₂", float(start[1]), -5.0, 5.0, 0.1),
     }
-    return Explorer(fig, controls, update, static=static,
-                    caption="Move the start across a colour boundary: the destination changes.")
+    return Explorer(
+        fig,
+        controls,
+        update,
+        static=static,
+        caption="Move the start across a colour boundary: the destination changes.",
+    )

@@ -33,7 +33,6 @@ from typing import Any
 
 import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from gdutils import averages, descent, functions, plotting, theory, widgets
@@ -402,7 +401,7 @@ def ema_explorer(*, beta: float = 0.9, n: int = 80, static: bool | None = None) 
     x = noisy_signal(n)
     t = np.arange(1, n + 1)
     with plotting.style():
-        fig = Figure(figsize=(10.5, 4.0))
+        fig = LayeredFigure(figsize=(10.5, 4.0))
         ax, ax_w = fig.subplots(1, 2, width_ratios=(1.35, 1.0))
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.22)
         ax.plot(t, x, marker="o", markersize=3, linestyle="none", color="0.55", label="values x_t")
@@ -425,6 +424,7 @@ def ema_explorer(*, beta: float = 0.9, n: int = 80, static: bool | None = None) 
         ax_w.set_xlabel("age a (steps ago)")
         ax_w.set_ylabel("weight in the average")
         ax_w.legend(loc="upper right", fontsize=8)
+        fig.add_dynamic(l_ema, l_deb, ax.title, ax_w)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         b = float(v["beta"])

@@ -11,8 +11,9 @@
   numbers.
 
 Helpers the notebook uses too: :func:`two_layer_loss` (loss and gradients of a two-layer network
-whose parameters are a dict, as in the exercises), :func:`init_two_layer`, :func:`train_two_layer`,
-:func:`measure_costs` and :func:`plot_costs`.
+whose parameters are a dict, as in the exercises), :func:`init_two_layer`, :func:`predict`,
+:func:`train_two_layer`, :func:`dead_units`, :func:`load_dataset`, :func:`measure_costs` and
+:func:`plot_costs`.
 
 Everything runs on gdutils' reference code (:mod:`gdutils.nn`, :mod:`gdutils.gradcheck`), never on
 a learner's answers.
@@ -40,9 +41,12 @@ __all__ = [
     "DATASETS",
     "boundary_explorer",
     "cost_explorer",
+    "dead_units",
     "init_two_layer",
+    "load_dataset",
     "measure_costs",
     "plot_costs",
+    "predict",
     "train_two_layer",
     "two_layer_loss",
 ]
@@ -149,6 +153,17 @@ def predict(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     return h @ params["W2"] + params["b2"]
 
 
+def dead_units(params: dict[str, np.ndarray], X: np.ndarray) -> int:
+    """Hidden ReLU units whose input is ≤ 0 on every example of ``X``.
+
+    Such a unit outputs 0 everywhere and its mask blocks every gradient, so gradient descent
+    can never revive it — what a too-large learning rate leaves behind.
+    """
+    with np.errstate(all="ignore"):
+        pre = X @ params["W1"] + params["b1"]
+    return int(np.sum(np.all(~(pre > 0), axis=0)))
+
+
 def train_two_layer(X: np.ndarray, y: np.ndarray, width: int = 16, lr: float = 1.0,
                     init_scale: float = 1.0, n_steps: int = 400, seed: int = 0,
                     snapshot_every: int = 0) -> dict[str, Any]:
@@ -221,8 +236,10 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
     the hidden width (2–64), the learning rate (log, 0.001–10), the initial weight scale (log,
     0.01–100; torch's default is 1) and the step to show (0–``max_steps``, snapshots every 25
     steps). ``explorer.state`` holds ``dataset``, ``step``, ``accuracy`` (training accuracy at
-    that step), ``loss`` (at that step, NaN if the run diverged before it), ``losses`` (the whole
-    run), ``status`` (``"ok"`` or ``"diverged"``) and ``diverged_at`` (the step, or None).
+    that step), ``loss`` (at that step, NaN if the run diverged before it), ``dead_units`` (hidden
+    units inactive on every training example at that step, see :func:`dead_units`), ``losses``
+    (the whole run), ``status`` (``"ok"`` or ``"diverged"``) and ``diverged_at`` (the step, or
+    None).
     """
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
@@ -296,6 +313,7 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
         image.set_data(_region_colors(state["k"])[labels] if finite
                        else np.zeros((res, res, 4)))
         accuracy = float(np.mean(np.argmax(pred_X, axis=1) == y)) if finite else float("nan")
+        dead = dead_units(params, X)
         losses = out["losses"]
         curve.set_data(np.arange(taken), losses if taken else [])
         loss_here = float(losses[step]) if step < taken else float("nan")
@@ -306,12 +324,15 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
             ax_loss.set_ylim(max(good.min() * 0.5, 1e-4), max(good.max() * 2.0, 1e-3))
         diverged_at = taken - 1 if out["status"] == "diverged" else None
         ax.set_title(f"{name}: width {int(v['width'])}, step {step} — training accuracy "
-                     + (f"{accuracy:.1%}" if math.isfinite(accuracy) else "n/a"), fontsize=10)
+                     + (f"{accuracy:.1%}" if math.isfinite(accuracy) else "n/a")
+                     + (f", {dead} dead ReLU{'s' if dead != 1 else ''}" if dead else ""),
+                     fontsize=10)
         ax_loss.set_title("loss during training" + (
             f" — DIVERGED at step {diverged_at} (learning rate or init scale too large)"
             if diverged_at is not None else f" (lr {float(v['lr']):.3g}, init ×{float(v['init scale']):.3g})"),
             fontsize=10)
         return {"dataset": name, "step": step, "accuracy": accuracy, "loss": loss_here,
+                "dead_units": dead,
                 "losses": losses.copy(), "status": out["status"], "diverged_at": diverged_at,
                 "n_cached": len(cache)}
 
@@ -324,8 +345,9 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
     }
     return Explorer(fig, controls, update, static=static,
                     caption="Full-batch gradient descent on a two-layer ReLU network. Tiny "
-                            "initial weights learn slowly; huge ones or a large learning rate "
-                            "diverge.")
+                            "initial weights start slowly; a huge initial scale starts from a huge "
+                            "loss; too large a learning rate kills hidden units (a dead ReLU is "
+                            "inactive on every example, so its gradient is 0 for good).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -341,14 +363,47 @@ def _best_time(fn: Any, repeats: int) -> float:
     return best
 
 
+def _measure_width(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray, repeats: int,
+                   fd_repeats: int) -> dict[str, float]:
+    first, relu, second = _layers(params)
+    ce = nn.SoftmaxCrossEntropy()
+    calls = [0]
+
+    def forward() -> float:
+        calls[0] += 1
+        return ce.forward(second.forward(relu.forward(first.forward(X))), y)
+
+    def backprop() -> None:
+        forward()
+        first.backward(relu.backward(second.backward(ce.backward())))
+
+    backprop()  # warm-up: the first call allocates the layers' buffers
+    t_forward = _best_time(forward, repeats)
+    t_backprop = _best_time(backprop, repeats)
+    analytic = [g.copy() for g in (first.dW, first.db, second.dW, second.db)]
+    t_fd = math.inf
+    numeric: list[np.ndarray] = []
+    for _ in range(max(1, fd_repeats)):
+        calls[0] = 0
+        start = time.perf_counter()
+        # numerical_gradient perturbs each parameter array in place; the layers hold the arrays
+        numeric = [gradcheck.numerical_gradient(lambda _p: forward(), p)
+                   for p in (params["W1"], params["b1"], params["W2"], params["b2"])]
+        t_fd = min(t_fd, time.perf_counter() - start)
+    err = max(gradcheck.rel_error(a, b) for a, b in zip(analytic, numeric, strict=True))
+    return {"n_params": sum(p.size for p in params.values()), "forward_s": t_forward,
+            "backprop_s": t_backprop, "fd_s": t_fd, "fd_forward_calls": calls[0],
+            "max_rel_error": err}
+
+
 def measure_costs(widths: Sequence[int] = (2, 4, 8, 16, 32, 64, 128), n_in: int = 10,
-                  n_out: int = 3, batch: int = 32, repeats: int = 5,
+                  n_out: int = 3, batch: int = 32, repeats: int = 7, fd_repeats: int = 2,
                   seed: int = 0) -> dict[str, np.ndarray]:
     """Time one gradient of a two-layer network by finite differences and by backpropagation.
 
     For each hidden width: ``P`` parameters; the best of ``repeats`` timings of one forward
     pass (the loss), of one forward + backward pass (the full gradient by backpropagation), and
-    one timing of the full gradient by centred finite differences
+    the best of ``fd_repeats`` timings of the full gradient by centred finite differences
     (:func:`gdutils.gradcheck.numerical_gradient` on every parameter array), whose forward
     passes are counted. Cost grows like ``P`` for finite differences (2P forward passes) and
     stays a small multiple of one forward pass for backpropagation.
@@ -366,32 +421,9 @@ def measure_costs(widths: Sequence[int] = (2, 4, 8, 16, 32, 64, 128), n_in: int 
     out: dict[str, list[float]] = {k: [] for k in ("widths", "n_params", "forward_s", "backprop_s",
                                                     "fd_s", "fd_forward_calls", "max_rel_error")}
     for w in widths:
-        params = init_two_layer(n_in, w, n_out, rng)
-        first, relu, second = _layers(params)
-        ce = nn.SoftmaxCrossEntropy()
-        calls = [0]
-
-        def forward() -> float:
-            calls[0] += 1
-            return ce.forward(second.forward(relu.forward(first.forward(X))), y)
-
-        def backprop() -> None:
-            forward()
-            first.backward(relu.backward(second.backward(ce.backward())))
-
-        t_forward = _best_time(forward, repeats)
-        t_backprop = _best_time(backprop, repeats)
-        analytic = [g.copy() for g in (first.dW, first.db, second.dW, second.db)]
-        calls[0] = 0
-        start = time.perf_counter()
-        numeric = [gradcheck.numerical_gradient(lambda _p: forward(), p)
-                   for p in (params["W1"], params["b1"], params["W2"], params["b2"])]
-        t_fd = time.perf_counter() - start
-        n_params = sum(p.size for p in params.values())
-        err = max(gradcheck.rel_error(a, b) for a, b in zip(analytic, numeric, strict=True))
-        for key, val in (("widths", w), ("n_params", n_params), ("forward_s", t_forward),
-                         ("backprop_s", t_backprop), ("fd_s", t_fd),
-                         ("fd_forward_calls", calls[0]), ("max_rel_error", err)):
+        row = _measure_width(init_two_layer(n_in, w, n_out, rng), X, y, repeats, fd_repeats)
+        row["widths"] = w
+        for key, val in row.items():
             out[key].append(val)
     return {k: np.array(v) for k, v in out.items()}
 
@@ -439,7 +471,8 @@ def cost_explorer(costs: dict[str, np.ndarray] | None = None, *,
         costs = measure_costs()
     widths = [int(w) for w in costs["widths"]]
     with plotting.style():
-        fig = Figure(figsize=(7.6, 4.6), layout="constrained")
+        fig = Figure(figsize=(7.6, 4.6))
+        fig.subplots_adjust(left=0.11, right=0.97, bottom=0.11, top=0.92)  # no layout engine: cheap redraws
         ax = fig.add_subplot()
     holder: dict[str, Any] = {"unit": None, "marks": None}
 

@@ -24,7 +24,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gdutils import data, linear_models, losses, plotting, theory, widgets
-from gdutils.explorers.landscapes import ellipse_points, fast_log_axis, quadratic_levels
+from gdutils.explorers.landscapes import (
+    ellipse_points,
+    fast_log_axis,
+    fixed_title,
+    quadratic_levels,
+)
 from gdutils.widgets import Explorer
 
 __all__ = ["line_data", "line_fit_explorer", "loss_surface_explorer", "MAX_ITERATIONS"]
@@ -62,9 +67,17 @@ def _fit(lr: float, standardise: bool, n_steps: int) -> dict[str, Any]:
     H = linear_models.mse_hessian(Xf)
     l_star = float(np.mean((Xf[:, 0] * w_star[0] + b_star - y) ** 2))
     return {
-        "X": X, "y": y, "Xf": Xf, "mean": float(scaler.mean_[0]), "scale": float(scaler.scale_[0]),
-        "path": np.array(fit.path), "losses": np.array(fit.losses), "status": fit.status,
-        "theta_star": np.array([w_star[0], b_star]), "loss_star": l_star, "H": H,
+        "X": X,
+        "y": y,
+        "Xf": Xf,
+        "mean": float(scaler.mean_[0]),
+        "scale": float(scaler.scale_[0]),
+        "path": np.array(fit.path),
+        "losses": np.array(fit.losses),
+        "status": fit.status,
+        "theta_star": np.array([w_star[0], b_star]),
+        "loss_star": l_star,
+        "H": H,
     }
 
 
@@ -79,12 +92,14 @@ def _to_raw(theta: np.ndarray, fit: dict[str, Any], standardise: bool) -> tuple[
 def _gap_axis(ax: Any) -> Any:
     fast_log_axis(ax)
     ax.set_xlabel("iteration k")
-    ax.set_ylabel("L(w_k, b_k) − L*")
+    ax.set_ylabel(r"$L(w_k, b_k) - L^*$")
     (line,) = ax.plot([], [], color=plotting.COLORS["blue"], label="GD")
     return line
 
 
-def _show_gaps(ax: Any, line: Any, losses_: np.ndarray, loss_star: float, n_steps: int) -> np.ndarray:
+def _show_gaps(
+    ax: Any, line: Any, losses_: np.ndarray, loss_star: float, n_steps: int
+) -> np.ndarray:
     gaps = losses_ - loss_star
     shown = np.where(gaps > 1e-14 * max(loss_star, 1.0), gaps, np.nan)
     line.set_data(np.arange(len(gaps)), shown)
@@ -118,20 +133,42 @@ def line_fit_explorer(
         fig = Figure(figsize=(10.0, 4.2))
         ax, ax_loss = fig.subplots(1, 2)
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.86, wspace=0.25)
-        ax.scatter(X[:, 0], y, s=18, color=plotting.COLORS["sky_blue"], edgecolor="white",
-                   linewidth=0.4, label="data", zorder=2)
-        (star_line,) = ax.plot([], [], linestyle="--", color=plotting.COLORS["black"],
-                               linewidth=1.2, label="normal equations")
-        (gd_line,) = ax.plot([], [], color=plotting.COLORS["vermillion"], linewidth=2.0,
-                             label="GD after k steps")
+        ax.scatter(
+            X[:, 0],
+            y,
+            s=18,
+            color=plotting.COLORS["sky_blue"],
+            edgecolor="white",
+            linewidth=0.4,
+            label="data",
+            zorder=2,
+        )
+        (star_line,) = ax.plot(
+            [],
+            [],
+            linestyle="--",
+            color=plotting.COLORS["black"],
+            linewidth=1.2,
+            label="normal equations",
+        )
+        (gd_line,) = ax.plot(
+            [], [], color=plotting.COLORS["vermillion"], linewidth=2.0, label="GD after k steps"
+        )
         ax.set_xlim(*xs)
         ax.set_ylim(0.0, 30.0)
         ax.set_xlabel("hours of sunshine x")
         ax.set_ylabel("ice creams sold y (hundreds)")
         ax.legend(loc="upper left", fontsize=8)
         gap_line = _gap_axis(ax_loss)
-        (marker,) = ax_loss.plot([], [], marker="o", markersize=7, linestyle="none",
-                                 color=plotting.COLORS["vermillion"], label="iteration k")
+        (marker,) = ax_loss.plot(
+            [],
+            [],
+            marker="o",
+            markersize=7,
+            linestyle="none",
+            color=plotting.COLORS["vermillion"],
+            label="iteration k",
+        )
         ax_loss.legend(loc="upper right", fontsize=8)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
@@ -151,15 +188,29 @@ def line_fit_explorer(
         kappa = float(lam[-1] / lam[0])
         feature = "standardised x" if std else "raw x"
         note = " — DIVERGED" if fit["status"] == "diverged" else ""
-        ax.set_title(f"after {k} steps: y = {w:.3g}·x + {b:.3g}{note}\n"
-                     f"({feature}, η = {lr_v:.3g}; best fit y = {w_s:.3g}·x + {b_s:.3g})",
-                     fontsize=10)
-        ax_loss.set_title(f"loss gap on log axes (κ(H) = {kappa:.3g}, 2/λmax = {lr_stable:.3g})",
-                          fontsize=10)
+        fixed_title(
+            ax,
+            f"after {k} steps: y = {w:.3g}·x + {b:.3g}{note}\n"
+            f"({feature}, η = {lr_v:.3g}; best fit y = {w_s:.3g}·x + {b_s:.3g})",
+            fontsize=10,
+        )
+        fixed_title(
+            ax_loss,
+            f"loss gap on log axes (κ(H) = {kappa:.3g}, 2/λmax = {lr_stable:.3g})",
+            fontsize=10,
+        )
         return {
-            "iteration": k, "w": w, "b": b, "w_star": w_s, "b_star": b_s,
-            "losses": fit["losses"], "loss_star": fit["loss_star"], "status": fit["status"],
-            "diverged": fit["status"] == "diverged", "lr_stable": lr_stable, "kappa": kappa,
+            "iteration": k,
+            "w": w,
+            "b": b,
+            "w_star": w_s,
+            "b_star": b_s,
+            "losses": fit["losses"],
+            "loss_star": fit["loss_star"],
+            "status": fit["status"],
+            "diverged": fit["status"] == "diverged",
+            "lr_stable": lr_stable,
+            "kappa": kappa,
         }
 
     controls = {
@@ -167,8 +218,13 @@ def line_fit_explorer(
         "lr": widgets.log_slider("step size η", lr, 1e-3, 1.5),
         "standardise": widgets.checkbox("standardise x (train statistics)", standardise),
     }
-    return Explorer(fig, controls, update, static=static,
-                    caption="Drag k to watch the line settle; tick 'standardise' and compare.")
+    return Explorer(
+        fig,
+        controls,
+        update,
+        static=static,
+        caption="Drag k to watch the line settle; tick 'standardise' and compare.",
+    )
 
 
 def loss_surface_explorer(
@@ -198,14 +254,38 @@ def loss_surface_explorer(
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.11, top=0.87, wspace=0.25)
         n_levels = 14
         cmap = matplotlib.colormaps["viridis"]
-        level_lines = [ax.plot([], [], color=cmap(j / n_levels), linewidth=0.8)[0]
-                       for j in range(n_levels)]
-        (star,) = ax.plot([], [], marker="*", markersize=13, linestyle="none",
-                          color=plotting.COLORS["black"], label="minimum (normal equations)")
-        (path_line,) = ax.plot([], [], marker="o", markersize=2.5, linewidth=1.2,
-                               color=plotting.COLORS["vermillion"], label="GD path", zorder=3)
-        ax.plot([0.0], [0.0], marker="s", markersize=7, linestyle="none",
-                color=plotting.COLORS["vermillion"], label="start (0, 0)", zorder=4)
+        level_lines = [
+            ax.plot([], [], color=cmap(j / n_levels), linewidth=0.8)[0] for j in range(n_levels)
+        ]
+        (star,) = ax.plot(
+            [],
+            [],
+            marker="*",
+            markersize=13,
+            linestyle="none",
+            color=plotting.COLORS["black"],
+            label="minimum (normal equations)",
+        )
+        (path_line,) = ax.plot(
+            [],
+            [],
+            marker="o",
+            markersize=2.5,
+            linewidth=1.2,
+            color=plotting.COLORS["vermillion"],
+            label="GD path",
+            zorder=3,
+        )
+        ax.plot(
+            [0.0],
+            [0.0],
+            marker="s",
+            markersize=7,
+            linestyle="none",
+            color=plotting.COLORS["vermillion"],
+            label="start (0, 0)",
+            zorder=4,
+        )
         ax.set_aspect("equal", adjustable="box")
         ax.set_xlabel("weight w")
         ax.set_ylabel("bias b")
@@ -239,15 +319,24 @@ def loss_surface_explorer(
         rate = float(np.max(np.abs(1.0 - lr_v * lam)))
         feature = "standardised x" if std else "raw x"
         verdict = "DIVERGES" if (rate >= 1.0 or fit["status"] == "diverged") else "converges"
-        ax.set_title(f"L(w, b) for {feature}: κ(H) = {kappa:.3g}\n"
-                     f"η = {lr_v:.3g} {verdict} (stable below 2/λmax = {lr_stable:.3g})",
-                     fontsize=10)
-        ax_loss.set_title(f"loss gap on log axes: ρ = max|1 − ηλ| = {rate:.4f}", fontsize=10)
+        fixed_title(
+            ax,
+            f"L(w, b) for {feature}: κ(H) = {kappa:.3g}\n"
+            f"η = {lr_v:.3g} {verdict} (stable below 2/λmax = {lr_stable:.3g})",
+            fontsize=10,
+        )
+        fixed_title(ax_loss, f"loss gap on log axes: ρ = max|1 − ηλ| = {rate:.4f}", fontsize=10)
         return {
-            "path": path, "losses": losses_, "theta_star": theta_star,
-            "loss_star": fit["loss_star"], "status": fit["status"],
-            "diverged": fit["status"] == "diverged" or rate >= 1.0, "kappa": kappa,
-            "lr_stable": lr_stable, "lr_optimal": lr_opt, "rate": rate,
+            "path": path,
+            "losses": losses_,
+            "theta_star": theta_star,
+            "loss_star": fit["loss_star"],
+            "status": fit["status"],
+            "diverged": fit["status"] == "diverged" or rate >= 1.0,
+            "kappa": kappa,
+            "lr_stable": lr_stable,
+            "lr_optimal": lr_opt,
+            "rate": rate,
         }
 
     controls = {
@@ -255,5 +344,10 @@ def loss_surface_explorer(
         "steps": widgets.int_slider("steps", n_steps, 1, MAX_ITERATIONS),
         "standardise": widgets.checkbox("standardise x (train statistics)", standardise),
     }
-    return Explorer(fig, controls, update, static=static,
-                    caption="Equal scales on both axes: the contours show the true curvature.")
+    return Explorer(
+        fig,
+        controls,
+        update,
+        static=static,
+        caption="Equal scales on both axes: the contours show the true curvature.",
+    )

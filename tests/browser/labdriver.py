@@ -26,6 +26,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -59,7 +60,6 @@ RUN_ALL_S = 180          # a notebook's budget is 30 s; this only bounds a hang
 IMAGE_CHANGE_S = 20
 VALIDATE_S = 240         # nbgrader executes the whole notebook in the server process
 
-STDERR_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 WIDGET_OUTPUT = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.widget-view+json"]'
 
 # JupyterLab user settings for the tier: no news, no update checks, every cell in the DOM (so the
@@ -109,10 +109,25 @@ def _free_port() -> int:
 def _copytree(src: Path, dst: Path) -> None:
     if src.is_dir():
         shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
-            "__pycache__", ".ipynb_checkpoints", "*.db", "*.db-journal", "gradebook*",
-            "nbgrader_config_local.py"))  # only the shipped config
+            "__pycache__", ".ipynb_checkpoints", "*.db", "*.db-journal", "gradebook*"))
     else:
         dst.mkdir(parents=True, exist_ok=True)
+
+
+def _copy_autograde(dst: Path) -> None:
+    """What a fresh checkout's ``autograde/`` holds: its files and templates, without the
+    git-ignored runtime folders (submissions, gradebook, exchange) or a local config override
+    that someone's test run may have left behind."""
+    dst.mkdir(parents=True)
+    src = ROOT / "autograde"
+    if not src.is_dir():
+        return
+    for path in src.iterdir():
+        if (path.is_file() and path.name != "nbgrader_config_local.py" and path.suffix != ".db"
+                and ".tmp" not in path.name):
+            shutil.copy2(path, dst / path.name)
+    if (src / "templates").is_dir():
+        _copytree(src / "templates", dst / "templates")
 
 
 class LabServer:
@@ -133,15 +148,17 @@ class LabServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "jupyterlab.log"
         self.proc: subprocess.Popen[bytes] | None = None
-        self._children: set[int] = set()
+        self._children: set[tuple[int, float]] = set()    # (pid, create time) of its kernels
+        self._shutdowns: dict[str, threading.Thread] = {}
         self._log: Any = None
 
     # -- the copy ------------------------------------------------------------------------------
 
     def prepare(self) -> None:
         self.root.mkdir(parents=True)
-        for name in ("solutions", "course", "autograde"):
+        for name in ("solutions", "course"):
             _copytree(ROOT / name, self.root / name)
+        _copy_autograde(self.root / "autograde")
         _copytree(FIXTURES, self.root / "browser-fixtures")
         settings = self.workdir / "lab-settings"
         for rel, values in LAB_SETTINGS.items():
@@ -204,11 +221,14 @@ class LabServer:
         except ImportError:
             return
         with contextlib.suppress(psutil.Error):
-            self._children |= {p.pid for p in psutil.Process(self.proc.pid).children(recursive=True)}
+            self._children |= {(p.pid, p.create_time())
+                               for p in psutil.Process(self.proc.pid).children(recursive=True)}
 
     def stop(self) -> None:
         if self.proc is None:
             return
+        for path in list(self._shutdowns):
+            self.wait_shutdown(path)
         self._remember_children()
         with contextlib.suppress(Exception):
             for kernel in self.api("GET", "/api/kernels") or []:
@@ -222,12 +242,23 @@ class LabServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
-        for pid in self._children:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
+        self._kill_leftover_children()
         if self._log is not None:
             self._log.close()
         self.proc = None
+
+    def _kill_leftover_children(self) -> None:
+        """Kill kernels the server started and did not end (same pid *and* start time, so a
+        recycled pid of someone else's process is never touched)."""
+        try:
+            import psutil
+        except ImportError:
+            return
+        for pid, created in self._children:
+            with contextlib.suppress(psutil.Error):
+                proc = psutil.Process(pid)
+                if proc.create_time() == created:
+                    proc.kill()
 
     def log_tail(self, n: int = 60) -> str:
         if not self.log_path.exists():
@@ -246,12 +277,30 @@ class LabServer:
         return json.loads(text) if text else {}
 
     def shutdown_sessions(self, path: str) -> None:
-        """Shut down the kernel of every session on ``path`` (relative to the root)."""
+        """Shut down the kernel of every session on ``path`` (relative to the root).
+
+        In a background thread: the server answers only once the kernel has exited (about a
+        second), and the next notebook need not wait for that. :meth:`stop` joins the threads.
+        """
         self._remember_children()
-        with contextlib.suppress(Exception):
-            for s in self.api("GET", "/api/sessions") or []:
-                if s.get("path") == path:
-                    self.api("DELETE", f"/api/sessions/{s['id']}")
+
+        def shutdown() -> None:
+            with contextlib.suppress(Exception):
+                for s in self.api("GET", "/api/sessions") or []:
+                    if s.get("path") == path:
+                        self.api("DELETE", f"/api/sessions/{s['id']}", timeout=60)
+
+        self.wait_shutdown(path)
+        thread = threading.Thread(target=shutdown, name=f"shutdown {path}", daemon=True)
+        thread.start()
+        self._shutdowns[path] = thread
+
+    def wait_shutdown(self, path: str) -> None:
+        """Wait until a pending shutdown of ``path``'s kernel has finished (before reopening it:
+        JupyterLab would otherwise join the session that is being deleted)."""
+        thread = self._shutdowns.pop(path, None)
+        if thread is not None:
+            thread.join(timeout=60)
 
     def lab_url(self, workspace: str, path: str | None = None) -> str:
         tail = f"/tree/{urllib.parse.quote(path)}" if path else ""
@@ -373,9 +422,13 @@ _IMAGE_DIGEST_JS = r"""
 async (sel) => {
   const img = document.querySelector(sel);
   if (!img || !img.getAttribute('src')) return null;
-  const buf = await (await fetch(img.src)).arrayBuffer();
-  const d = await crypto.subtle.digest('SHA-256', buf);
-  return [...new Uint8Array(d)].map(b => b.toString(16).padStart(2, '0')).join('');
+  try {
+    const buf = await (await fetch(img.src)).arrayBuffer();
+    const d = await crypto.subtle.digest('SHA-256', buf);
+    return [...new Uint8Array(d)].map(b => b.toString(16).padStart(2, '0')).join('');
+  } catch (e) {
+    return null;   // the view revoked this blob URL while replacing the image: ask again
+  }
 }
 """
 
@@ -487,9 +540,14 @@ class NotebookPage:
         self.app.ensure()
         self.console_from = len(self.app.console)
         n_cells = len(nbformat.read(self.server.root / self.path, as_version=4).cells)
+        self.server.wait_shutdown(self.path)
+        # the app's list of running sessions is polled; refresh it so that a session this driver
+        # deleted through the REST API is not joined again
         self.page.evaluate(
-            "async (path) => { await window.jupyterapp.commands.execute("
-            "'docmanager:open', {path, factory: 'Notebook'}); }", self.path)
+            "async (path) => { const app = window.jupyterapp;"
+            " await app.serviceManager.sessions.refreshRunning();"
+            " await app.commands.execute('docmanager:open', {path, factory: 'Notebook'}); }",
+            self.path)
         self.page.wait_for_function(
             "(n) => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell').length === n",
             arg=n_cells, timeout=60_000, polling=100)
@@ -501,8 +559,16 @@ class NotebookPage:
         return self.page.evaluate(_RUN_STATE_JS)
 
     def wait_idle(self, timeout_s: float = KERNEL_IDLE_S) -> None:
-        """Wait for the status bar's ``| Idle``."""
+        """Wait for the status bar's ``| Idle`` — and for this notebook's own kernel to be idle,
+        so that a status left over from the notebook before can never pass for it."""
         status = self.page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\|\s*Idle"))
+        status.first.wait_for(state="visible", timeout=timeout_s * 1000)
+        self.page.wait_for_function(
+            "(path) => { const w = window.jupyterapp.shell.currentWidget;"
+            " const k = w && w.context && w.context.path === path && w.sessionContext.session"
+            "   && w.sessionContext.session.kernel;"
+            " return !!k && k.status === 'idle'; }",
+            arg=self.path, timeout=timeout_s * 1000, polling=100)
         status.first.wait_for(state="visible", timeout=timeout_s * 1000)
 
     def run_all(self, timeout_s: float = RUN_ALL_S) -> float:

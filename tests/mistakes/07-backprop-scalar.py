@@ -24,8 +24,9 @@ def _answer(grade_id: str) -> str:
 
 def _patch(grade_id: str, old: str, new: str) -> str:
     src = _answer(grade_id)
-    if old not in src:
-        raise AssertionError(f"mistake for {grade_id}: {old!r} is not in the solution any more")
+    if src.count(old) != 1:
+        raise AssertionError(f"mistake for {grade_id}: {old!r} must occur exactly once in the "
+                             f"solution, found {src.count(old)}")
     return src.replace(old, new, 1)
 
 
@@ -182,7 +183,8 @@ MISTAKES = {
         "fails": ["train-tests"],
     },
     "gradient-ascent": {
-        "replace": {"train": _patch("train", "p.data -= lr * p.grad", "p.data += lr * p.grad")},
+        "replace": {"train": _patch(
+            "train", "            p.data -= lr * p.grad\n", "            p.data += lr * p.grad\n")},
         "fails": ["train-tests"],
     },
     "records-the-value-not-the-number": {

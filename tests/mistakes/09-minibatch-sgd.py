@@ -127,6 +127,25 @@ MISTAKES = {
         "replace": {"ex1-answer": _loader("        order = np.random.permutation(n)")},
         "fails": ["ex1-shuffle-tests"],
     },
+    "delegates-to-gdutils-minibatches": {
+        "replace": {"ex1-answer": '''from gdutils import data
+
+
+class MiniBatchLoader:
+    def __init__(self, X, y, batch_size, seed=0, drop_last=False):
+        self.X, self.y = np.asarray(X), np.asarray(y)
+        self.batch_size, self.drop_last = batch_size, drop_last
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        n = len(self.X)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self):
+        return data.minibatches(self.X, self.y, self.batch_size, self.rng, drop_last=self.drop_last)
+'''},
+        "fails": ["ex1-tests", "ex1-shuffle-tests"],
+    },
     # ---- exercise 2: the SGD loop ------------------------------------------------------------
     "sgd-steps-along-the-gradient": {
         "replace": {"ex2-answer": _SGD.format(step="lr(t) if callable(lr) else lr", sign="+")},

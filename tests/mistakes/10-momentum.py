@@ -196,3 +196,56 @@ MISTAKES = {
         "fails": ["ex4-tests"],
     },
 }
+
+# ---- correct answers written differently: they must keep full marks ------------------------
+MISTAKES.update({
+    "correct-vectorised-ema": {
+        "replace": {"ex1-answer": _EMA_HEAD + (
+            "    if beta < 0 or beta >= 1:\n"
+            "        raise ValueError('beta must be in [0, 1)')\n"
+            "    x = np.array(values, dtype=np.float64)\n"
+            "    t = np.arange(1, x.size + 1)\n"
+            "    ages = t[:, None] - t[None, :]                    # age of value k at time t\n"
+            "    weights = np.where(ages >= 0, (1 - beta) * beta ** np.maximum(ages, 0), 0.0)\n"
+            "    out = weights @ x\n"
+            "    return out / (1 - beta**t) if debias else out\n"
+        )},
+        "fails": [],
+    },
+    "correct-in-place-momentum-step": {
+        "replace": {"ex2-answer": _STEP_HEAD + (
+            "    buf *= beta\n"
+            "    buf += g\n"
+            "    if nesterov:\n"
+            "        theta -= lr * (g + beta * buf)\n"
+            "    else:\n"
+            "        theta -= lr * buf\n"
+            "    return theta, buf\n"
+        )},
+        "fails": [],
+    },
+    "correct-nesterov-with-vstack": {
+        "replace": {"ex3-answer": _NAG_HEAD + (
+            "    path = np.atleast_2d(np.asarray(x0, dtype=float)).copy()\n"
+            "    velocity = np.zeros(path.shape[1])\n"
+            "    step = 0\n"
+            "    while step < n_steps:\n"
+            "        here = path[-1]\n"
+            "        velocity = beta * velocity - lr * np.asarray(grad(here + beta * velocity))\n"
+            "        path = np.vstack([path, here + velocity])\n"
+            "        step += 1\n"
+            "    return path\n"
+        )},
+        "fails": [],
+    },
+    "correct-rate-with-eigvals": {
+        "replace": {"ex4-answer": _RATE_HEAD + (
+            "    worst = 0.0\n"
+            "    for lam in eigenvalues:\n"
+            "        M = np.array([[1 + beta - lr * lam, -beta], [1.0, 0.0]])\n"
+            "        worst = max(worst, np.abs(np.linalg.eigvals(M)).max())\n"
+            "    return float(worst)\n"
+        )},
+        "fails": [],
+    },
+})

@@ -8,7 +8,6 @@ import pytest
 from gdutils import functions, gradcheck
 from gdutils.explorers import derivatives
 
-
 # ---------------------------------------------------------------------------------------------
 # The tangent line
 

@@ -113,7 +113,7 @@ def test_static_mode_under_nbgrader_shows_one_image(monkeypatch) -> None:
         ex = factory()
         assert ex.static
         shown: list = []
-        monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
+        monkeypatch.setattr("IPython.display.display", lambda *objs, _shown=shown, **kw: _shown.extend(objs))
         ex._ipython_display_()
         kinds = [type(o).__name__ for o in shown]
         assert kinds == ["Image", "Markdown"]  # one static figure, no widgets

@@ -10,7 +10,6 @@ import pytest
 from gdutils import descent, functions
 from gdutils.explorers import landscapes
 
-
 # --------------------------------------------------------------------------------------------
 # helpers
 
@@ -27,8 +26,12 @@ def test_ellipse_points_lie_on_the_level_set() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [(np.eye(3), (0, 0), 1.0), (np.eye(2), (0, 0, 0), 1.0), (np.eye(2), (0, 0), -1.0),
-     (np.diag([1.0, -1.0]), (0, 0), 1.0)],
+    [
+        (np.eye(3), (0, 0), 1.0),
+        (np.eye(2), (0, 0, 0), 1.0),
+        (np.eye(2), (0, 0), -1.0),
+        (np.diag([1.0, -1.0]), (0, 0), 1.0),
+    ],
 )
 def test_ellipse_points_rejects_bad_input(args) -> None:
     with pytest.raises(ValueError):
@@ -127,8 +130,9 @@ def test_classic_functions_each_choice_runs_its_own_function() -> None:
     np.testing.assert_allclose(ex.state["x"], [3.0, 2.0], atol=1e-6)
     assert ex.state["f"] < 1e-10
     ex.set(function="Rosenbrock", lr=1e-3, steps=1000)
-    ref = descent.gradient_descent(functions.rosenbrock().grad, [-1.2, 1.0], 1e-3,
-                                   max_iter=1000, tol=1e-10)
+    ref = descent.gradient_descent(
+        functions.rosenbrock().grad, [-1.2, 1.0], 1e-3, max_iter=1000, tol=1e-10
+    )
     np.testing.assert_allclose(ex.state["x"], ref.x, rtol=1e-12)
     assert ex.state["losses"][-1] < ex.state["losses"][0]
 
@@ -166,8 +170,9 @@ def test_basin_map_labels_agree_with_independent_runs() -> None:
     rng = np.random.default_rng(0)
     for i, j in rng.integers(0, len(xs), size=(15, 2)):
         start = np.array([xs[j], xs[i]])
-        end = descent.gradient_descent(fn.grad, start, landscapes.BASIN_LR,
-                                       max_iter=landscapes.BASIN_STEPS, tol=None).x
+        end = descent.gradient_descent(
+            fn.grad, start, landscapes.BASIN_LR, max_iter=landscapes.BASIN_STEPS, tol=None
+        ).x
         dist = np.linalg.norm(mins - end, axis=1)
         expected = int(np.argmin(dist)) if dist.min() < 1e-3 else -1
         assert labels[i, j] == expected, (start, end)

@@ -130,7 +130,9 @@ def test_loss_surface_flags_divergence() -> None:
     assert np.all(np.isfinite(ex.state["path"]))
 
 
-@pytest.mark.parametrize("factory", [regression.line_fit_explorer, regression.loss_surface_explorer])
+@pytest.mark.parametrize(
+    "factory", [regression.line_fit_explorer, regression.loss_surface_explorer]
+)
 def test_static_under_nbgrader_shows_one_image(factory, monkeypatch: pytest.MonkeyPatch) -> None:
     import IPython.display
 
@@ -144,7 +146,9 @@ def test_static_under_nbgrader_shows_one_image(factory, monkeypatch: pytest.Monk
     assert len(images) == 1 and images[0].data.startswith(b"\x89PNG")
 
 
-@pytest.mark.parametrize("factory", [regression.line_fit_explorer, regression.loss_surface_explorer])
+@pytest.mark.parametrize(
+    "factory", [regression.line_fit_explorer, regression.loss_surface_explorer]
+)
 def test_figures_are_labelled(factory) -> None:
     ex = factory(static=True)
     for ax in ex.figure.axes:

@@ -1,0 +1,170 @@
+"""gdutils.explorers.generalisation: degree / size / λ controls, validation and learning curves,
+and the early-stopping path, checked against gdutils' reference code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gdutils import data, losses, training
+from gdutils.explorers import generalisation as gx
+
+
+@pytest.fixture(scope="module")
+def poly_explorer():
+    return gx.polynomial_explorer(static=False)
+
+
+def test_features_and_fit() -> None:
+    x = np.array([0.5, -1.0, 2.0])
+    F = gx.polynomial_features(x, 3)
+    assert np.array_equal(F, np.column_stack([x, x ** 2, x ** 3]))
+    assert gx.polynomial_features(x[:, None], 2).shape == (3, 2)
+    with pytest.raises(ValueError):
+        gx.polynomial_features(np.zeros((3, 2)), 2)
+    with pytest.raises(ValueError):
+        gx.polynomial_features(x, -1)
+    d = gx.polynomial_data()
+    xt, yt = d.train(20)
+    w, b = gx.fit_polynomial(xt, yt, 3, 0.0)
+    coef = np.polynomial.polynomial.polyfit(xt, yt, 3)  # an independent least-squares fit
+    assert np.allclose(np.r_[b, w], coef, rtol=1e-8, atol=1e-10)
+    assert gx.fit_polynomial(xt, yt, 0)[1] == pytest.approx(yt.mean())
+
+
+def test_degree_slider_draws_the_ridge_fit(poly_explorer) -> None:
+    ex = poly_explorer
+    ex.set(degree=7, **{"training points": 30, "L2 penalty": True, "λ": 1e-2})
+    st = ex.state
+    d = gx.polynomial_data()
+    xt, yt = d.train(30)
+    w, b = losses.ridge(gx.polynomial_features(xt, 7), yt, 1e-2, penalise_bias=False)
+    assert st["degree"] == 7 and st["n_train"] == 30 and st["lam"] == pytest.approx(1e-2)
+    assert np.allclose(st["w"], w) and st["b"] == pytest.approx(b)
+    assert st["train_mse"] == pytest.approx(np.mean((gx.polynomial_features(xt, 7) @ w + b - yt) ** 2))
+    assert st["val_mse"] == pytest.approx(st["val_curve"][7])
+    assert np.allclose(st["y_plot"], gx.polynomial_features(st["x_plot"], 7) @ w + b)
+
+
+def test_validation_curve_over_and_under_fits(poly_explorer) -> None:
+    ex = poly_explorer
+    ex.set(degree=3, **{"training points": 20, "L2 penalty": False, "right panel": "validation curve"})
+    st = ex.state
+    assert st["lam"] == 0.0
+    tc, vc = st["train_curve"], st["val_curve"]
+    assert np.all(np.diff(tc) <= 1e-9), "nested least-squares fits: training error never rises"
+    assert 2 <= st["best_degree"] <= 5
+    assert vc[12] > 100 * vc[st["best_degree"]] and vc[0] > 5 * vc[st["best_degree"]]
+    ex.set(**{"L2 penalty": True, "λ": 1e-3})
+    assert ex.state["val_curve"][12] < 2 * vc[st["best_degree"]], "the penalty tames degree 12"
+
+
+def test_learning_curve_gap_closes_with_data(poly_explorer) -> None:
+    ex = poly_explorer
+    ex.set(degree=8, **{"training points": 20, "L2 penalty": False, "right panel": "learning curve"})
+    st = ex.state
+    assert np.array_equal(st["sizes"], gx.LEARNING_CURVE_SIZES)
+    gap = st["lc_val"] - st["lc_train"]
+    assert gap[-1] < 0.2 * gap[list(st["sizes"]).index(20)]
+    d = gx.polynomial_data()
+    assert st["lc_val"][-1] < 1.5 * d.noise ** 2
+
+
+def test_polynomial_static_under_nbgrader(monkeypatch: pytest.MonkeyPatch) -> None:
+    from IPython.display import Image
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    ex = gx.polynomial_explorer()
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
+    ex._ipython_display_()
+    assert ex.static and sum(isinstance(o, Image) for o in shown) == 1
+
+
+def test_gd_curves_fall_then_rise() -> None:
+    tr, va = gx.gd_polynomial_curves(None, epochs=3000)
+    assert tr.shape == va.shape == (3001,)
+    assert np.all(np.diff(tr) <= 1e-12), "full-batch GD with step 1/L never increases the training loss"
+    best = int(np.argmin(va))
+    assert 50 < best < 2000 and va[-1] > 2 * va[best]
+
+
+def test_gd_curves_match_a_hand_written_loop() -> None:
+    d = gx.polynomial_data()
+    xt, yt = d.train(20)
+    F = gx.polynomial_features(xt, 10)
+    s = data.Standardiser().fit(F)
+    A = np.hstack([s.transform(F), np.ones((20, 1))])
+    L = np.linalg.eigvalsh(2 * A.T @ A / 20).max()
+    th = np.zeros(11)
+    for _ in range(25):
+        th = th - (1 / L) * 2 / 20 * A.T @ (A @ th - yt)
+    tr, _ = gx.gd_polynomial_curves(None, epochs=25)
+    assert tr[-1] == pytest.approx(np.mean((A @ th - yt) ** 2), rel=1e-10)
+
+
+def test_early_stopping_explorer_applies_the_patience_rule() -> None:
+    ex = gx.early_stopping_explorer(static=False)
+    for training_kind in ("full batch", "mini-batches of 4"):
+        for p in (5, 20, 100):
+            ex.set(training=training_kind, patience=p, min_delta=0.0)
+            st = ex.state
+            best, stop = training.early_stopping_epochs(st["val_loss"], p)
+            assert (st["best_epoch"], st["stop_epoch"]) == (best, stop)
+            assert st["epochs_saved"] == len(st["val_loss"]) - 1 - stop
+            assert st["best_val"] == pytest.approx(st["val_loss"][best])
+    ex.set(training="full batch", patience=20)
+    early = ex.state["best_val"]
+    ex.set(patience=100)
+    assert ex.state["best_val"] < early / 5, "too little patience stops on an early bump"
+    before = (ex.state["best_epoch"], ex.state["stop_epoch"])
+    ex.set(**{"log epochs": True})
+    assert ex.figure.axes[0].get_xscale() == "symlog"
+    assert (ex.state["best_epoch"], ex.state["stop_epoch"]) == before
+
+
+def test_early_stopping_explorer_on_given_curves() -> None:
+    val = np.array([3.0, 2.0, 1.0, 1.5, 1.2, 1.1, 0.9, 2.0, 3.0])
+    ex = gx.early_stopping_explorer(val * 0.5, val, patience=2, static=False)
+    assert "training" not in ex.controls
+    assert (ex.state["best_epoch"], ex.state["stop_epoch"]) == (2, 4)
+    ex.set(patience=4)
+    assert (ex.state["best_epoch"], ex.state["stop_epoch"]) == (6, 8)
+    ex.set(min_delta=0.05)
+    assert ex.state["best_epoch"] == training.early_stopping_epochs(val, 4, 0.05)[0]
+    with pytest.raises(ValueError):
+        gx.early_stopping_explorer(val[:3], val, static=True)
+
+
+def test_early_stopping_static_under_nbgrader(monkeypatch: pytest.MonkeyPatch) -> None:
+    from IPython.display import Image
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    ex = gx.early_stopping_explorer()
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
+    ex._ipython_display_()
+    assert sum(isinstance(o, Image) for o in shown) == 1 and ex.n_draws == 1
+
+
+def test_standardiser_is_a_reference_of_notebook_12() -> None:
+    from gdutils import checks
+
+    with checks.forbid_reference("12-generalisation"), pytest.raises(checks.DelegationError):
+        data.Standardiser()
+
+
+def test_redraws_are_cheap(poly_explorer) -> None:
+    import time
+
+    def cpu(ex):
+        costs = []
+        for _ in range(3):
+            start = time.process_time()
+            ex.redraw()
+            costs.append(time.process_time() - start)
+        return min(costs)
+
+    poly_explorer.set(degree=9, **{"right panel": "validation curve"})
+    assert cpu(poly_explorer) < 0.3
+    assert cpu(gx.early_stopping_explorer(static=False)) < 0.3
