@@ -33,8 +33,12 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # The fast tier: gdutils unit tests, in seconds.
-test-fast test-unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -q
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow and not explorers" -q -n $(PYTEST_WORKERS)
+
+# All unit tests, the widget explorers' included (under a minute).
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q -n $(PYTEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check gdutils autograde tests bench solutions

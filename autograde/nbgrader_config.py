@@ -35,6 +35,13 @@ c.CourseDirectory.ignore = [
 ]
 
 c.Exchange.root = os.environ.get("GDCOURSE_EXCHANGE", os.path.join(HERE, "exchange"))
+if "GDCOURSE_EXCHANGE" not in os.environ:
+    # nbgrader never creates the exchange, and without it the formgrader disables release and
+    # collect; the course-local default is git-ignored, so a fresh clone needs it made here.
+    try:
+        os.makedirs(c.Exchange.root, exist_ok=True)
+    except OSError:
+        pass
 c.Exchange.path_includes_course = True
 
 # Plain `nbgrader autograde` stays usable (it is NOT the hardened pipeline: use `gdcourse grade`):

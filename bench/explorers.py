@@ -4,13 +4,13 @@ Every explorer factory in ``gdutils.explorers`` (the public functions of its mod
 :class:`gdutils.widgets.Explorer`) is built with its defaults. Then every control is changed
 several times, exactly as a learner would (``Explorer.set``; buttons with ``Explorer.press``), and
 ``explorer.last_draw_seconds`` — the ``update`` call plus the PNG encoding — is read after each
-change. An explorer's figure is the median over the changes of its slowest control. The aim is
+change (after one unmeasured warm-up change per control). An explorer's figure is the median over the changes of its slowest control. The aim is
 under 0.15 s (what a slider feels like in the browser adds roughly 0.1 s of transport and image
 decoding on top; see docs/pitfalls).
 
 Usage::
 
-    .venv/bin/python bench/explorers.py [--changes 5] [--kernel] [--json [FILE]]
+    .venv/bin/python bench/explorers.py [--changes 7] [--kernel] [--json [FILE]]
 
 ``--kernel`` repeats the measurement inside a real IPython kernel (with ipywidgets' comms live).
 ``--json`` alone prints JSON on stdout instead of the table; ``--json FILE`` also writes FILE.
@@ -120,6 +120,9 @@ def measure(name: str, factory: Any, changes: int) -> dict[str, Any]:
         if not vals:
             per_control[cname] = {"skipped": f"no alternative values for {type(widget).__name__}"}
             continue
+        # one unmeasured change first: the first draw with a new value pays one-time costs
+        # (text and tick layouts, caches) that a learner meets once, not on every move
+        ex.set(**{cname: vals[-1]})
         draws, walls = [], []
         for i in range(changes):
             t0 = time.perf_counter()
@@ -130,6 +133,7 @@ def measure(name: str, factory: Any, changes: int) -> dict[str, Any]:
         per_control[cname] = {"kind": type(widget).__name__, "draw_median": statistics.median(draws),
                               "wall_median": statistics.median(walls), "draws": draws}
     for label in ex.actions:
+        ex.press(label)
         draws, walls = [], []
         for _ in range(changes):
             t0 = time.perf_counter()
@@ -257,7 +261,7 @@ def table(res: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--changes", type=int, default=5, help="changes per control (default 5)")
+    p.add_argument("--changes", type=int, default=7, help="measured changes per control (default 7)")
     p.add_argument("--kernel", action="store_true", help="also measure inside a real kernel")
     p.add_argument("--package", default="gdutils.explorers", help=argparse.SUPPRESS)
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",

@@ -2,7 +2,8 @@
 
 * Tiers: tests under ``tests/unit`` are the fast tier; everything under ``tests/notebooks``,
   ``tests/grading``, ``tests/integration`` and ``tests/browser`` is marked ``slow`` (and with its
-  tier's marker), so ``pytest -m "not slow"`` runs the fast tier in seconds.
+  tier's marker); unit tests of the widget explorers (they render figures) carry ``explorers``.
+  ``pytest -m "not slow and not explorers"`` is the fast tier: seconds.
 * Under ``CI=true`` a skipped test is a failure: nothing may silently not run in CI.
 * The test process draws with matplotlib's Agg backend. We select it here, in-process, and never
   export ``MPLBACKEND``: kernels started by the tests inherit the environment and would stop
@@ -31,6 +32,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if tier:
             item.add_marker(pytest.mark.slow)
             item.add_marker(getattr(pytest.mark, tier))
+        elif "explorers" in item.nodeid:
+            # widget explorers draw real figures: tens of seconds in all, so not in the fast tier
+            item.add_marker(pytest.mark.explorers)
 
 
 def _in_ci() -> bool:

@@ -377,8 +377,9 @@ def test_live_redraws_stay_within_the_budget() -> None:
     hist = _fit_with_view("live", shown, epochs=60, min_interval=0.0)
     total = hist.seconds[-1] + hist.view_live_seconds
     one_draw = hist.view_seconds / hist.view_draws
-    # the rule is checked before each redraw with the average cost: it may overshoot by one draw
-    assert hist.view_live_seconds <= training.OVERHEAD * total + one_draw
+    # the rule is checked before each redraw with the average cost: it may overshoot by one draw,
+    # and on a loaded machine a single draw can cost a few times the average
+    assert hist.view_live_seconds <= training.OVERHEAD * total + 3 * one_draw
 
 
 def test_view_auto_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,7 +39,7 @@ def test_initial_draw_and_state() -> None:
     assert ex.n_draws == 1
     assert ex.state["y"][-1] == pytest.approx(1.0)
     assert ex.png.startswith(b"\x89PNG")
-    assert ex.last_draw_seconds < 1.0
+    assert ex.last_draw_seconds < 2.0
 
 
 def test_set_redraws_once_and_changes_the_image() -> None:
@@ -113,4 +113,4 @@ def test_redraw_is_cheap() -> None:
     ex = _explorer(static=False)
     for a in (0.5, 2.0, 5.0):
         ex.set(a=a)
-    assert ex.last_draw_seconds < 0.5
+    assert ex.last_draw_seconds < 2.0  # a sanity bound; bench/explorers.py measures speed
