@@ -138,6 +138,12 @@ def bwrap_argv(settings: SandboxSettings, slot: int, command: list[str]) -> list
             argv += ["--symlink", os.readlink(p), p]
         elif os.path.isdir(p):
             argv += ["--ro-bind", p, p]
+    # The throw-away file systems come first: a checkout (and so the venv and gdutils) may live
+    # under /tmp, and a tmpfs mounted after its bind would hide it.
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/tmp",
+             "--perms", "0777", "--size", str(settings.tmpfs_mb << 20), "--tmpfs", "/home/student",
+             "--perms", "0755", "--dir", RUNNER_DIR]
     made: set[str] = set()
     binds = _python_roots() + [os.path.realpath(p) for p in settings.extra_paths]
     for root in binds:
@@ -148,10 +154,6 @@ def bwrap_argv(settings: SandboxSettings, slot: int, command: list[str]) -> list
                 argv += ["--perms", "0755", "--dir", anc]
                 made.add(anc)
         argv += ["--ro-bind", root, root]
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/tmp",
-             "--perms", "0777", "--size", str(settings.tmpfs_mb << 20), "--tmpfs", "/home/student",
-             "--perms", "0755", "--dir", RUNNER_DIR]
     for name in ("runner.py", "wire.py"):
         argv += ["--ro-bind", str(HERE / name), f"{RUNNER_DIR}/{name}"]
     cache = _mpl_cache()

@@ -47,6 +47,7 @@ __all__ = [
     "dropdown",
     "checkbox",
     "toggle",
+    "alternative_values",
 ]
 
 UpdateFn = Callable[[dict[str, Any]], dict[str, Any]]
@@ -127,6 +128,40 @@ def toggle(description: str, options: list[Any], value: Any = None) -> Any:
     w = _widgets()
     return w.ToggleButtons(options=options, value=value if value is not None else options[0],
                            description=description, style={"description_width": "initial"})
+
+
+def _snap(widget: Any, v: float) -> float:
+    step = getattr(widget, "step", None)
+    if step:
+        v = widget.min + round((v - widget.min) / step) * step
+    return min(max(v, widget.min), widget.max)
+
+
+def alternative_values(widget: Any) -> list[Any]:
+    """Two values a control can take other than its current one (where it has two others).
+
+    Sliders get values at 30 % and 70 % of their range (snapped to the step; log sliders on
+    the log scale), menus and toggles their other options, check boxes the other state. Tests
+    and ``bench/explorers.py`` use it to move every control of every explorer.
+    """
+    kind = type(widget).__name__
+    if kind == "FloatLogSlider":
+        values = [widget.base ** _snap(widget, widget.min + f * (widget.max - widget.min)) for f in (0.3, 0.7)]
+    elif hasattr(widget, "min") and hasattr(widget, "max") and not isinstance(widget.value, bool):
+        values = [_snap(widget, widget.min + f * (widget.max - widget.min)) for f in (0.3, 0.7, 0.1, 0.9)]
+        if isinstance(widget.value, int):
+            values = [int(round(v)) for v in values]
+    elif getattr(widget, "_options_values", None):
+        values = list(widget._options_values)
+    elif isinstance(widget.value, bool):
+        values = [not widget.value]
+    else:
+        values = []
+    out: list[Any] = []
+    for v in values:
+        if not _same(v, widget.value) and not any(_same(v, o) for o in out):
+            out.append(v)
+    return out[:2]
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -10,7 +10,6 @@ import pytest
 
 from gdutils import descent, functions, optim
 from gdutils.explorers import adaptive
-from gdutils.explorers._layers import LayeredFigure
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -184,26 +183,8 @@ def test_effective_lr_explorer_state_matches_the_history_helper() -> None:
 # static mode, labels, layered figure (speed is measured in bench/explorers.py)
 
 
-@pytest.mark.parametrize("factory", [adaptive.race_explorer, adaptive.effective_lr_explorer])
-def test_static_under_nbgrader_shows_one_image(factory, monkeypatch: pytest.MonkeyPatch) -> None:
-    import IPython.display
-
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    shown: list = []
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    ex = factory()
-    assert ex.static and isinstance(ex.figure, LayeredFigure)
-    ex._ipython_display_()
-    images = [o for o in shown if isinstance(o, IPython.display.Image)]
-    assert len(images) == 1 and images[0].data.startswith(b"\x89PNG")
-    assert ex.n_draws == 1
 
 
-@pytest.mark.parametrize("factory", [adaptive.race_explorer, adaptive.effective_lr_explorer])
-def test_figures_are_labelled(factory) -> None:
-    ex = factory(static=True)
-    for ax in ex.figure.axes:
-        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
 
 
 def test_layered_figure_other_savefig_calls_draw_everything(tmp_path) -> None:

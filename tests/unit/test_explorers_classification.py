@@ -119,17 +119,6 @@ def test_confusion_counts_conventions() -> None:
         cx.confusion_counts(y, np.zeros(3), 0.5)
 
 
-def test_static_mode_under_nbgrader_shows_one_image(monkeypatch) -> None:
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    for factory in (cx.decision_boundary_explorer, cx.threshold_explorer):
-        ex = factory()
-        assert ex.static
-        shown: list = []
-        monkeypatch.setattr("IPython.display.display", lambda *objs, _shown=shown, **kw: _shown.extend(objs))
-        ex._ipython_display_()
-        kinds = [type(o).__name__ for o in shown]
-        assert kinds == ["Image", "Markdown"]  # one static figure, no widgets
-        assert shown[0].data == ex.png and ex.png.startswith(b"\x89PNG")
 
 
 def test_interactive_mode_has_the_controls(monkeypatch) -> None:

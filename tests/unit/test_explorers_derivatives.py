@@ -116,19 +116,6 @@ def test_every_control_redraws() -> None:
     assert ex.state["function"] == "exp x" and ex.state["x"] == pytest.approx(-0.5)
 
 
-@pytest.mark.parametrize("factory", [derivatives.tangent_explorer, derivatives.error_explorer])
-def test_static_under_nbgrader_shows_one_image(factory, monkeypatch: pytest.MonkeyPatch) -> None:
-    import IPython.display
-
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    shown: list = []
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    ex = factory()
-    assert ex.static
-    ex._ipython_display_()
-    images = [o for o in shown if isinstance(o, IPython.display.Image)]
-    assert len(images) == 1 and images[0].data == ex.png
-    assert not any(type(o).__module__.startswith("ipywidgets") for o in shown)
 
 
 def test_default_view_shows_the_centred_secant_closer() -> None:

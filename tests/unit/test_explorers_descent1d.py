@@ -137,16 +137,3 @@ def test_bad_arguments() -> None:
         descent1d.step_explorer(function="double well", x0=5.0)
 
 
-@pytest.mark.parametrize("factory", [descent1d.descent_explorer, descent1d.step_explorer])
-def test_static_under_nbgrader_shows_one_image(factory, monkeypatch: pytest.MonkeyPatch) -> None:
-    import IPython.display
-
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    shown: list = []
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    ex = factory()
-    assert ex.static
-    ex._ipython_display_()
-    images = [o for o in shown if isinstance(o, IPython.display.Image)]
-    assert len(images) == 1 and images[0].data == ex.png
-    assert not any(type(o).__module__.startswith("ipywidgets") for o in shown)

@@ -70,15 +70,6 @@ def test_learning_curve_gap_closes_with_data(poly_explorer) -> None:
     assert st["lc_val"][-1] < 1.5 * d.noise ** 2
 
 
-def test_polynomial_static_under_nbgrader(monkeypatch: pytest.MonkeyPatch) -> None:
-    from IPython.display import Image
-
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    ex = gx.polynomial_explorer()
-    shown: list = []
-    monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
-    ex._ipython_display_()
-    assert ex.static and sum(isinstance(o, Image) for o in shown) == 1
 
 
 def test_gd_curves_fall_then_rise() -> None:
@@ -136,15 +127,6 @@ def test_early_stopping_explorer_on_given_curves() -> None:
         gx.early_stopping_explorer(val[:3], val, static=True)
 
 
-def test_early_stopping_static_under_nbgrader(monkeypatch: pytest.MonkeyPatch) -> None:
-    from IPython.display import Image
-
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    ex = gx.early_stopping_explorer()
-    shown: list = []
-    monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
-    ex._ipython_display_()
-    assert sum(isinstance(o, Image) for o in shown) == 1 and ex.n_draws == 1
 
 
 def test_standardiser_is_a_reference_of_notebook_12() -> None:

@@ -10,7 +10,7 @@ import math
 
 import pytest
 
-from gdutils import autograd, backprop, widgets
+from gdutils import autograd, backprop
 from gdutils.explorers import graphs
 
 
@@ -85,17 +85,6 @@ def test_hiding_gradients_and_local_derivatives() -> None:
     assert ex.state["grads"]["a"] == pytest.approx(_tanh_grads(0.5, -1.5)[0])  # still computed
 
 
-def test_static_under_nbgrader_shows_one_image(monkeypatch) -> None:
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    ex = graphs.graph_explorer()
-    assert widgets.grading() and ex.static
-    shown = []
-    import IPython.display
-
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    ex._ipython_display_()
-    images = [o for o in shown if type(o).__name__ == "Image"]
-    assert len(images) == 1 and images[0].data == ex.png
 
 
 def test_unknown_expression_is_refused() -> None:

@@ -107,17 +107,6 @@ def test_local_minima_per_seed() -> None:
     assert ex.state["best"] < s["best"]  # more centroids, smaller loss
 
 
-def test_static_mode_under_nbgrader_shows_one_image(monkeypatch) -> None:
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    for factory in (kx.gd_vs_lloyd_explorer, kx.local_minima_explorer):
-        ex = factory()
-        assert ex.static
-        shown: list = []
-        monkeypatch.setattr("IPython.display.display", lambda *objs, _shown=shown, **kw: _shown.extend(objs))
-        ex._ipython_display_()
-        kinds = [type(o).__name__ for o in shown]
-        assert kinds == ["Image", "Markdown"]  # one static figure, no widgets
-        assert shown[0].data == ex.png and ex.png.startswith(b"\x89PNG")
 
 
 def test_interactive_mode_redraws_on_slider_release(monkeypatch) -> None:

@@ -121,17 +121,6 @@ def test_controls_reject_values_a_learner_cannot_pick(paths_explorer) -> None:
         paths_explorer.set(lr=5.0)
 
 
-def test_static_under_nbgrader_shows_one_image(monkeypatch: pytest.MonkeyPatch) -> None:
-    from IPython.display import Image
-
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    ex = mbx.sgd_paths_explorer()
-    assert ex.static
-    shown: list = []
-    monkeypatch.setattr("IPython.display.display", lambda *objs, **kw: shown.extend(objs))
-    ex._ipython_display_()
-    assert sum(isinstance(o, Image) for o in shown) == 1
-    assert ex.n_draws == 1
 
 
 @pytest.fixture(scope="module")

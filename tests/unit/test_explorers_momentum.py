@@ -186,29 +186,8 @@ def test_noisy_signal_is_seeded() -> None:
 # static mode, labels and the layered redraw (speed is measured in bench/explorers.py)
 
 
-@pytest.mark.parametrize("factory", [momentum.momentum_explorer, momentum.ema_explorer])
-def test_static_under_nbgrader_shows_one_image(factory, monkeypatch: pytest.MonkeyPatch) -> None:
-    import IPython.display
-
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    shown: list = []
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    ex = factory()
-    assert ex.static
-    ex._ipython_display_()
-    images = [o for o in shown if isinstance(o, IPython.display.Image)]
-    assert len(images) == 1 and images[0].data.startswith(b"\x89PNG")
-    assert ex.n_draws == 1
 
 
-@pytest.mark.parametrize("factory", [momentum.momentum_explorer, momentum.ema_explorer])
-def test_figures_are_labelled(factory) -> None:
-    ex = factory(static=True)
-    for ax in ex.figure.axes:
-        if ax.get_label() == "<colorbar>":
-            assert ax.get_ylabel()
-            continue
-        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
 
 
 def test_layered_redraw_equals_a_full_draw_and_renders_the_static_layer_once() -> None:

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from gdutils import gradcheck, widgets
+from gdutils import gradcheck
 from gdutils.explorers import networks
 
 
@@ -108,12 +108,6 @@ def test_boundary_explorer_controls_retrain() -> None:
         ex.set(width=1000)
 
 
-def test_boundary_explorer_static_under_nbgrader(monkeypatch) -> None:
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    ex = networks.boundary_explorer()
-    assert widgets.grading() and ex.static and ex.n_draws == 1
-    with pytest.raises(ValueError, match="dataset"):
-        networks.boundary_explorer("circles")
 
 
 def test_measure_costs_counts_2p_forward_passes() -> None:

@@ -130,26 +130,5 @@ def test_loss_surface_flags_divergence() -> None:
     assert np.all(np.isfinite(ex.state["path"]))
 
 
-@pytest.mark.parametrize(
-    "factory", [regression.line_fit_explorer, regression.loss_surface_explorer]
-)
-def test_static_under_nbgrader_shows_one_image(factory, monkeypatch: pytest.MonkeyPatch) -> None:
-    import IPython.display
-
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    shown: list = []
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    ex = factory()
-    assert ex.static
-    ex._ipython_display_()
-    images = [o for o in shown if isinstance(o, IPython.display.Image)]
-    assert len(images) == 1 and images[0].data.startswith(b"\x89PNG")
 
 
-@pytest.mark.parametrize(
-    "factory", [regression.line_fit_explorer, regression.loss_surface_explorer]
-)
-def test_figures_are_labelled(factory) -> None:
-    ex = factory(static=True)
-    for ax in ex.figure.axes:
-        assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()

@@ -1,0 +1,109 @@
+"""Every explorer in gdutils.explorers, whoever wrote it, keeps the same promises.
+
+* Under nbgrader (``NBGRADER_EXECUTION``) it shows exactly one static image and no widget.
+* Interactively, every control changes the figure it drives, and sliders redraw on release.
+* Every panel has a title and labelled axes.
+
+New explorers are found by :func:`gdutils.explorers.factories`, so they are covered from the day
+they exist.
+"""
+
+from __future__ import annotations
+
+import IPython.display
+import pytest
+
+from gdutils import explorers, widgets
+
+FACTORIES = explorers.factories()
+
+
+def test_there_are_explorers_for_the_course() -> None:
+    assert len(FACTORIES) >= 12
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_static_under_nbgrader_shows_one_image(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    ex = FACTORIES[name]()
+    assert ex.static and ex.n_draws == 1
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    ex._ipython_display_()
+    images = [o for o in shown if isinstance(o, IPython.display.Image)]
+    assert len(images) == 1 and images[0].data == ex.png and ex.png.startswith(b"\x89PNG")
+    assert not any(type(o).__module__.startswith("ipywidgets") for o in shown)
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_every_control_changes_the_figure(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    ex = _make(FACTORIES[name])
+    assert not ex.static
+    assert ex.controls, "an explorer needs at least one control"
+    inert = []
+    for control, widget in ex.controls.items():
+        if hasattr(widget, "continuous_update"):
+            assert widget.continuous_update is False, f"{control}: sliders must redraw on release"
+        assert widgets.alternative_values(widget), f"{control}: no other value to try"
+        if not _moves_the_figure(FACTORIES[name], control):
+            inert.append(control)
+    assert not inert, f"moving {inert} did not change the figure"
+
+
+def _moves_the_figure(factory, control: str) -> bool:
+    """Does moving ``control`` change the picture, in at least one reachable state?
+
+    A control may act only in some states: λ needs "L2 penalty" ticked, the penalty needs a λ
+    large enough to see, more steps change nothing once a run has converged. So try its other
+    values from the defaults, then with every check box flipped, then with every other control
+    moved — each time on a fresh explorer, because some controls reshape others (a slider whose
+    range follows the chosen function).
+    """
+    probe = _make(factory)
+    defaults = probe.values
+    flipped = {c: not v for c, v in defaults.items() if isinstance(v, bool) and c != control}
+    moved = {c: widgets.alternative_values(w)[0] for c, w in probe.controls.items()
+             if c != control and widgets.alternative_values(w)}
+    for changes in ({}, flipped, moved):
+        for value in widgets.alternative_values(probe.controls[control]):
+            ex = probe if not changes and value is widgets.alternative_values(probe.controls[control])[0] else _make(factory)
+            try:
+                for c, v in changes.items():  # one at a time, in order
+                    ex.set(**{c: v})
+                before = ex.png
+                ex.set(**{control: value})
+            except ValueError:  # not reachable in this state (a range that follows a choice)
+                continue
+            if ex.png != before:
+                return True
+    return False
+
+
+def _make(factory):
+    return factory(static=False) if "static" in factory.__code__.co_varnames else factory()
+
+
+def _is_twin(ax, figure) -> bool:
+    box = ax.get_position().bounds
+    return any(other is not ax and other.get_position().bounds == box for other in figure.axes)
+
+
+def _is_diagram(ax) -> bool:
+    return not ax.get_xticks().size and not ax.get_yticks().size
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_every_panel_is_titled_and_labelled(name: str) -> None:
+    ex = FACTORIES[name]()
+    for ax in ex.figure.axes:
+        if not ax.get_visible() or not ax.axison or ax.get_label() == "<colorbar>":
+            continue
+        title = ax.get_title() or ax.get_title("left") or ax.get_title("right")
+        if _is_twin(ax, ex.figure):  # a second y axis on a titled panel
+            assert ax.get_ylabel(), f"{name}: a twin axis without a label"
+            continue
+        assert title or ex.figure.get_suptitle(), f"{name}: a panel without a title"
+        if _is_diagram(ax):  # boxes and arrows, no scale: a title is what it needs
+            continue
+        assert ax.get_xlabel() and ax.get_ylabel(), f"{name}: panel {title!r} lacks an axis label"
