@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import importlib.util
-import json
 import os
 import re
 import shutil

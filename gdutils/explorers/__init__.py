@@ -9,8 +9,6 @@ show one static figure.
 
 from __future__ import annotations
 
-
-
 import importlib
 import inspect
 import pkgutil

@@ -53,6 +53,7 @@ BOWL_LAMBDA_MAX = 4.0
 
 # Beyond this distance from the origin a trajectory is far outside every window: stop drawing.
 _DRAW_LIMIT = 1e6
+_CLASSIC_MAX_STEPS = 5000  # the steps slider's maximum
 
 
 def fixed_title(ax: Any, text: str, **kwargs: Any) -> None:
@@ -401,6 +402,20 @@ def classic_functions_explorer(
         ax_loss.set_xlabel("step k")
         ax_loss.set_ylabel(r"$f(x_k) - f^*$")
 
+    @functools.lru_cache(maxsize=32)
+    def longest_run(key: str, lr: float) -> descent.DescentResult:
+        fn = fns[key]
+        return descent.gradient_descent(
+            fn.grad,
+            _CLASSICS[key]["start"],
+            lr,
+            max_iter=_CLASSIC_MAX_STEPS,
+            tol=1e-10,
+            f=fn,
+            on_divergence="stop",
+            divergence_threshold=_DRAW_LIMIT,
+        )
+
     def update(v: dict[str, Any]) -> dict[str, Any]:
         key = v["function"]
         fn = fns[key]
@@ -408,19 +423,18 @@ def classic_functions_explorer(
         for k, group in artists.items():
             for a in group:
                 a.set_visible(k == key)
-        res = descent.gradient_descent(
-            fn.grad,
-            spec["start"],
-            float(v["lr"]),
-            max_iter=int(v["steps"]),
-            tol=1e-10,
-            f=fn,
-            on_divergence="stop",
-            divergence_threshold=_DRAW_LIMIT,
-        )
-        path = np.array(res.path)
+        # One run to the slider's maximum per (function, η); the steps slider only slices it,
+        # so dragging it costs a redraw, not thousands of gradient steps.
+        res = longest_run(key, float(v["lr"]))
+        steps = int(v["steps"])
+        cut = res.n_iter > steps
+        path = np.array(res.path[: steps + 1])
+        losses = np.array(res.losses[: steps + 1])
+        status = "max_iter" if cut else res.status
+        diverged = (not cut) and res.diverged
         path_line.set_data(path[:, 0], path[:, 1])
-        gaps = np.array(res.losses) - fn.f_min
+        path_line.set_markevery(max(1, len(path) // 250))
+        gaps = losses - fn.f_min
         shown = np.where(gaps > 0, gaps, np.nan)
         loss_line.set_data(np.arange(len(gaps)), shown)
         ax_loss.set_xlim(0, max(len(gaps) - 1, 1))
@@ -439,7 +453,7 @@ def classic_functions_explorer(
         H = fn.hessian(mins[idx])
         lr_stable = float(theory.gd_stable_lr(H))
         value = float(fn(last))
-        outcome = "diverged" if res.diverged else f"after {res.n_iter} steps f = {value:.3g}"
+        outcome = "diverged" if diverged else f"after {len(path) - 1} steps f = {value:.3g}"
         fixed_title(
             ax,
             f"{key}: η = {float(v['lr']):.3g}, {outcome}\n"
@@ -449,9 +463,9 @@ def classic_functions_explorer(
         return {
             "name": key,
             "path": path,
-            "losses": np.array(res.losses),
-            "status": res.status,
-            "diverged": bool(res.diverged),
+            "losses": losses,
+            "status": status,
+            "diverged": bool(diverged),
             "x": last.copy(),
             "f": value,
             "nearest_minimum": mins[idx],
@@ -461,7 +475,7 @@ def classic_functions_explorer(
     controls = {
         "function": widgets.dropdown("function", list(_CLASSICS), value=name),
         "lr": widgets.log_slider("step size η", lr, 1e-4, 0.2),
-        "steps": widgets.int_slider("steps", n_steps, 10, 5000, 10),
+        "steps": widgets.int_slider("steps", n_steps, 10, _CLASSIC_MAX_STEPS, 10),
     }
     return Explorer(
         fig,
