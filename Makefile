@@ -8,6 +8,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
+# JupyterLab refuses to run as root (containers, CI) unless told so explicitly
+LAB_FLAGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: lab instructor test test-fast test-unit venv lint bench clean
 
@@ -21,11 +23,11 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab course/
+	$(BIN)/jupyter lab $(LAB_FLAGS) course/
 
 # JupyterLab with the nbgrader formgrader pointed at this course (see "For instructors" in README.md)
 instructor: $(STAMP)
-	JUPYTER_CONFIG_PATH=$(CURDIR)/autograde $(BIN)/jupyter lab
+	JUPYTER_CONFIG_PATH=$(CURDIR)/autograde $(BIN)/jupyter lab $(LAB_FLAGS)
 
 # The whole suite: fast unit tests, notebook execution, nbgrader round trips, the grading
 # pipeline and the browser tier (the browser tier needs Debian's chromium; see README.md).
