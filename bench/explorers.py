@@ -19,11 +19,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import json
 import os
-import pkgutil
 import statistics
 import subprocess
 import sys
@@ -36,76 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 AIM_S = 0.15
 
 
-def _is_explorer_annotation(fn: Any) -> bool | None:
-    """True/False from the return annotation when there is one, None when there is none."""
-    ann = inspect.signature(fn).return_annotation
-    if ann is inspect.Signature.empty:
-        return None
-    return "Explorer" in (ann if isinstance(ann, str) else getattr(ann, "__name__", str(ann)))
-
-
-def discover(package: str = "gdutils.explorers") -> tuple[list[tuple[str, Any]], list[str]]:
-    """(name, factory) for every public explorer factory, and notes on what was skipped."""
-    pkg = importlib.import_module(package)
-    found, notes = [], []
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        modname = f"{package}.{info.name}"
-        try:
-            mod = importlib.import_module(modname)
-        except Exception as exc:
-            notes.append(f"{modname}: import failed: {type(exc).__name__}: {exc}")
-            continue
-        for name, fn in sorted(vars(mod).items()):
-            if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != modname:
-                continue
-            if _is_explorer_annotation(fn) is False:
-                continue
-            required = [p.name for p in inspect.signature(fn).parameters.values()
-                        if p.default is inspect.Parameter.empty
-                        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-            if required:
-                if _is_explorer_annotation(fn):
-                    notes.append(f"{modname}.{name}: needs arguments {required}; not measured")
-                continue
-            found.append((f"{info.name}.{name}", fn))
-    return found, notes
-
-
-def _snap(widget: Any, v: float) -> float:
-    step = getattr(widget, "step", None)
-    if step:
-        v = widget.min + round((v - widget.min) / step) * step
-        v = min(max(v, widget.min), widget.max)
-    return v
-
-
-def alternatives(widget: Any) -> list[Any]:
-    """Two values the control can take, both different from its current one where possible."""
-    cls = type(widget).__name__
-    if cls == "FloatLogSlider":
-        lo, hi = widget.min, widget.max
-        return [widget.base ** _snap(widget, lo + f * (hi - lo)) for f in (0.3, 0.7)]
-    if hasattr(widget, "min") and hasattr(widget, "max") and isinstance(widget.value, int | float) \
-            and not isinstance(widget.value, bool):
-        lo, hi = widget.min, widget.max
-        vals = [_snap(widget, lo + f * (hi - lo)) for f in (0.3, 0.7)]
-        if isinstance(widget.value, int):
-            vals = [int(round(v)) for v in vals]
-        if vals[0] == widget.value:
-            vals[0] = _snap(widget, lo + 0.1 * (hi - lo))
-        return vals
-    options = getattr(widget, "_options_values", None)
-    if options:
-        others = [o for o in options if o != widget.value] or list(options)
-        return [others[0], widget.value] if len(others) == 1 else others[:2]
-    if isinstance(widget.value, bool):
-        return [not widget.value, widget.value]
-    return []
-
-
 def measure(name: str, factory: Any, changes: int) -> dict[str, Any]:
+    from gdutils import widgets
     from gdutils.widgets import Explorer
 
     start = time.perf_counter()
@@ -116,7 +45,7 @@ def measure(name: str, factory: Any, changes: int) -> dict[str, Any]:
     per_control: dict[str, dict[str, Any]] = {}
     defaults = ex.values
     for cname, widget in ex.controls.items():
-        vals = alternatives(widget)
+        vals = widgets.alternative_values(widget)
         if not vals:
             per_control[cname] = {"skipped": f"no alternative values for {type(widget).__name__}"}
             continue
@@ -164,9 +93,11 @@ def measure_all(package: str, changes: int) -> dict[str, Any]:
 
     if "ipykernel" not in sys.modules:
         matplotlib.use("Agg")       # in-process only; never exported to kernels
-    factories, notes = discover(package)
+    from gdutils.explorers import factories
+
+    notes: list[str] = []
     rows = []
-    for name, fn in factories:
+    for name, fn in factories(package).items():
         try:
             rows.append(measure(name, fn, changes))
         except Exception as exc:

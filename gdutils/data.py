@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gdutils import _validate
 from gdutils.checks import reference
 
 __all__ = [
@@ -55,12 +56,6 @@ def _rng(seed: Any, name: str = "seed") -> np.random.Generator:
             "(no global random state: pass e.g. seed=0)"
         )
     return np.random.default_rng(int(seed))
-
-
-def _count(value: Any, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _nonneg(value: Any, name: str) -> float:
@@ -102,8 +97,8 @@ def make_regression(
     w : (d,) float64, the true weights
     b : float, the true bias
     """
-    n = _count(n, "n")
-    d = _count(d, "d")
+    n = _validate.count("n", n)
+    d = _validate.count("d", d)
     noise = _nonneg(noise, "noise")
     rng = _rng(seed)
     w = rng.standard_normal(d)
@@ -132,8 +127,8 @@ def make_polynomial(
     coef : (degree + 1,) float64
         True coefficients, constant term first (``np.polynomial.polynomial.polyval(x, coef)``).
     """
-    n = _count(n, "n")
-    degree = _count(degree, "degree", minimum=0)
+    n = _validate.count("n", n)
+    degree = _validate.count("degree", degree, minimum=0)
     noise = _nonneg(noise, "noise")
     lo, hi = (float(v) for v in x_range)
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
@@ -170,12 +165,12 @@ def make_blobs(
     -------
     X : (n, d) float64, y : (n,) int64 cluster index, [centers : (k, d) float64]
     """
-    n = _count(n, "n")
+    n = _validate.count("n", n)
     std = _nonneg(std, "std")
     rng = _rng(seed)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        k = _count(centers, "centers")
-        d = _count(d, "d")
+        k = _validate.count("centers", centers)
+        d = _validate.count("d", d)
         C = rng.uniform(box[0], box[1], (k, d))
     else:
         C = np.array(centers, dtype=np.float64)
@@ -194,7 +189,7 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: Seed = 0) -> tuple[np.nda
 
     Not linearly separable: the standard first test of a non-linear classifier.
     """
-    n = _count(n, "n", minimum=2)
+    n = _validate.count("n", n, minimum=2)
     noise = _nonneg(noise, "noise")
     rng = _rng(seed)
     n0, n1 = _split_counts(n, 2)
@@ -219,8 +214,8 @@ def make_spirals(
     -------
     X : (n_per_class·k, 2) float64, y : int64 labels 0 … k−1
     """
-    n_per_class = _count(n_per_class, "n_per_class")
-    k = _count(k, "k", minimum=2)
+    n_per_class = _validate.count("n_per_class", n_per_class)
+    k = _validate.count("k", k, minimum=2)
     noise = _nonneg(noise, "noise")
     rng = _rng(seed)
     r = np.tile(np.linspace(0.05, 1.0, n_per_class), k)
@@ -243,8 +238,8 @@ def make_separable(
     -------
     X : (n, d) float64, y : (n,) int64 in {0, 1} (both classes present)
     """
-    n = _count(n, "n", minimum=2)
-    d = _count(d, "d")
+    n = _validate.count("n", n, minimum=2)
+    d = _validate.count("d", d)
     margin = _nonneg(margin, "margin")
     rng = _rng(seed)
     w = rng.standard_normal(d)

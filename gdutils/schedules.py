@@ -34,12 +34,12 @@ array([1.  , 1.  , 0.5 , 0.25])
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gdutils import _validate
 from gdutils.checks import reference
 
 __all__ = [
@@ -55,35 +55,11 @@ __all__ = [
 ]
 
 
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
-
-
-def _non_negative(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    value = float(value)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
-
-
 def _factor(name: str, value: Any) -> float:
-    value = _positive(name, value)
+    value = _validate.positive(name, value)
     if value > 1:
         raise ValueError(f"{name} must lie in (0, 1] (a decay factor), got {value}")
     return value
-
-
-def _count(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _steps(t: ArrayLike) -> np.ndarray:
@@ -145,7 +121,7 @@ class Constant(Schedule):
     name = "constant"
 
     def __init__(self, lr0: float) -> None:
-        self.lr0 = _positive("lr0", lr0)
+        self.lr0 = _validate.positive("lr0", lr0)
 
     def _rate(self, t: np.ndarray) -> np.ndarray:
         return np.full_like(t, self.lr0)
@@ -164,8 +140,8 @@ class StepDecay(Schedule):
     name = "step"
 
     def __init__(self, lr0: float, step_size: int, gamma: float = 0.1) -> None:
-        self.lr0 = _positive("lr0", lr0)
-        self.step_size = _count("step_size", step_size)
+        self.lr0 = _validate.positive("lr0", lr0)
+        self.step_size = _validate.count("step_size", step_size)
         self.gamma = _factor("gamma", gamma)
 
     def _rate(self, t: np.ndarray) -> np.ndarray:
@@ -181,7 +157,7 @@ class Exponential(Schedule):
     name = "exponential"
 
     def __init__(self, lr0: float, gamma: float) -> None:
-        self.lr0 = _positive("lr0", lr0)
+        self.lr0 = _validate.positive("lr0", lr0)
         self.gamma = _factor("gamma", gamma)
 
     def _rate(self, t: np.ndarray) -> np.ndarray:
@@ -202,8 +178,8 @@ class InverseTime(Schedule):
     name = "1/t"
 
     def __init__(self, lr0: float, decay: float) -> None:
-        self.lr0 = _positive("lr0", lr0)
-        self.decay = _non_negative("decay", decay)
+        self.lr0 = _validate.positive("lr0", lr0)
+        self.decay = _validate.non_negative("decay", decay)
 
     def _rate(self, t: np.ndarray) -> np.ndarray:
         return self.lr0 / (1.0 + self.decay * t)
@@ -232,9 +208,9 @@ class Cosine(Schedule):
     name = "cosine"
 
     def __init__(self, lr0: float, total_steps: int, lr_min: float = 0.0) -> None:
-        self.lr0 = _positive("lr0", lr0)
-        self.total_steps = _count("total_steps", total_steps)
-        self.lr_min = _non_negative("lr_min", lr_min)
+        self.lr0 = _validate.positive("lr0", lr0)
+        self.total_steps = _validate.count("total_steps", total_steps)
+        self.lr_min = _validate.non_negative("lr_min", lr_min)
         if self.lr_min > self.lr0:
             raise ValueError(f"lr_min ({self.lr_min}) must not exceed lr0 ({self.lr0})")
 
@@ -259,7 +235,7 @@ def make_schedule(name: str, lr0: float, total_steps: int) -> Schedule:
     >>> make_schedule("1/t", 0.5, total_steps=91)(91)
     0.05
     """
-    total_steps = _count("total_steps", total_steps)
+    total_steps = _validate.count("total_steps", total_steps)
     if name == "constant":
         return Constant(lr0)
     if name == "step":

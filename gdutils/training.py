@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gdutils import _validate
 from gdutils import data as _data
 from gdutils.checks import reference
 from gdutils.schedules import LRScheduler
@@ -46,21 +47,6 @@ __all__ = [
     "TrainingView",
     "fit",
 ]
-
-
-def _count(name: str, value: Any, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _nonneg(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    value = float(value)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
-    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,7 +95,7 @@ def sgd(
     theta = np.array(theta0, dtype=np.float64)
     if theta.ndim != 1:
         raise ValueError(f"theta0 must have shape (d,), got {theta.shape}")
-    n_epochs = _count("n_epochs", n_epochs, minimum=0)
+    n_epochs = _validate.count("n_epochs", n_epochs, minimum=0)
     if not callable(lr):
         lr = float(lr)
         if not (math.isfinite(lr) and lr >= 0):
@@ -168,8 +154,8 @@ class EarlyStopping:
     """
 
     def __init__(self, patience: int = 5, min_delta: float = 0.0) -> None:
-        self.patience = _count("patience", patience)
-        self.min_delta = _nonneg("min_delta", min_delta)
+        self.patience = _validate.count("patience", patience)
+        self.min_delta = _validate.non_negative("min_delta", min_delta)
         self.reset()
 
     def reset(self) -> None:
@@ -412,12 +398,12 @@ class TrainingView:
     ) -> None:
         if mode not in ("live", "static", "none"):
             raise ValueError(f"mode must be 'live', 'static' or 'none', got {mode!r}")
-        self.epochs = _count("epochs", epochs)
+        self.epochs = _validate.count("epochs", epochs)
         self.mode = mode
         self.has_val = bool(has_val)
         self.metric_name = metric_name
-        self.update_every = _count("update_every", update_every)
-        self.min_interval = _nonneg("min_interval", min_interval)
+        self.update_every = _validate.count("update_every", update_every)
+        self.min_interval = _validate.non_negative("min_interval", min_interval)
         self.title = title
         self._display = display
         self.n_draws = 0
@@ -701,8 +687,8 @@ def fit(
     FloatingPointError
         The training loss became NaN or infinite (lower the learning rate).
     """
-    epochs = _count("epochs", epochs)
-    batch_size = _count("batch_size", batch_size)
+    epochs = _validate.count("epochs", epochs)
+    batch_size = _validate.count("batch_size", batch_size)
     Xa = np.asarray(X, dtype=np.float64)
     ya = np.asarray(y)
     if Xa.ndim != 2 or len(ya) != len(Xa):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,13 +26,14 @@ from typing import Any
 
 import nbformat
 
+from autograde import sourcecode as sc
+
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
 COURSE = ROOT / "course"
 MISTAKES = ROOT / "tests" / "mistakes"
 BIN = Path(sys.executable).parent
 
-_SOLUTION_BLOCK = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION[ \t]*\n?", re.S | re.M)
 
 
 def assignments() -> list[str]:
@@ -51,23 +51,21 @@ def learner_path(assignment: str) -> Path:
     return COURSE / assignment / f"{assignment}.ipynb"
 
 
-def nbgrader_meta(cell: Any) -> dict[str, Any]:
-    return cell.get("metadata", {}).get("nbgrader", {})
+# Cell kinds and marker handling are the grader's (autograde.sourcecode): one reading of
+# nbgrader's metadata for the tests and for gdcourse.
+nbgrader_meta = sc.nbmeta
+is_test = sc.is_test
+solution_code = sc.solution_code
 
 
 def is_answer(cell: Any) -> bool:
-    m = nbgrader_meta(cell)
-    return bool(m.get("solution")) and not m.get("grade") and cell.cell_type == "code"
-
-
-def is_test(cell: Any) -> bool:
-    m = nbgrader_meta(cell)
-    return bool(m.get("grade")) and not m.get("solution") and cell.cell_type == "code"
+    """A code answer cell (not a written answer)."""
+    return sc.is_answer(cell) and not nbgrader_meta(cell).get("grade") and cell.cell_type == "code"
 
 
 def is_written(cell: Any) -> bool:
-    m = nbgrader_meta(cell)
-    return bool(m.get("grade")) and bool(m.get("solution")) and cell.cell_type == "markdown"
+    """A manually graded written answer (a markdown answer cell)."""
+    return sc.is_answer(cell) and bool(nbgrader_meta(cell).get("grade")) and cell.cell_type == "markdown"
 
 
 def env_for_nbgrader() -> dict[str, str]:
@@ -116,14 +114,38 @@ def release(assignment: str) -> Path:
     return out
 
 
-def solution_code(source: str) -> str:
-    """The solution cell's code with the ``### BEGIN/END SOLUTION`` marker lines removed."""
-    return _SOLUTION_BLOCK.sub(lambda m: m.group(1), source)
-
-
-def correct_submission(assignment: str, learner: Any | None = None) -> nbformat.NotebookNode:
-    """The learner copy with every answer filled from the solution, as a learner would submit it."""
+def answer_source(assignment: str, grade_id: str) -> str:
+    """The worked solution of one answer cell, markers removed: what a correct learner writes."""
     src = nbformat.read(source_path(assignment), as_version=4)
+    for cell in src.cells:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            return solution_code(cell.source) + "\n"
+    raise KeyError(f"{assignment} has no cell {grade_id!r}")
+
+
+def patched_answer(assignment: str, grade_id: str, *pairs: tuple[str, str]) -> str:
+    """A wrong submission of one answer cell: the solution with each ``(old, new)`` applied.
+
+    Each ``old`` must occur exactly once, so a mistake cannot silently stop applying when the
+    solution is edited.
+    """
+    src = answer_source(assignment, grade_id)
+    for old, new in pairs:
+        if src.count(old) != 1:
+            raise AssertionError(f"mistake for {grade_id}: {old!r} must occur exactly once in the "
+                                 f"solution, found {src.count(old)}")
+        src = src.replace(old, new, 1)
+    return src
+
+
+def correct_submission(
+    assignment: str, learner: Any | None = None, source: Any | None = None
+) -> nbformat.NotebookNode:
+    """The learner copy with every answer filled from the solution, as a learner would submit it.
+
+    ``learner`` and ``source`` default to the committed notebooks of ``assignment``.
+    """
+    src = source if source is not None else nbformat.read(source_path(assignment), as_version=4)
     nb = copy.deepcopy(learner if learner is not None else nbformat.read(learner_path(assignment), as_version=4))
     answers = {nbgrader_meta(c)["grade_id"]: c for c in src.cells if is_answer(c) or is_written(c)}
     for cell in nb.cells:
@@ -142,6 +164,8 @@ def load_mistakes(assignment: str) -> dict[str, dict[str, Any]]:
         path = MISTAKES / f"{assignment}.py"
     if not path.is_file():
         return {}
+    if str(Path(__file__).resolve().parent) not in sys.path:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))  # mistake files import nbtools
     spec = importlib.util.spec_from_file_location(f"mistakes_{assignment.replace('-', '_')}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

@@ -24,19 +24,20 @@ def _returns_explorer(fn: Callable[..., Any]) -> bool:
     return "Explorer" in str(text)
 
 
-def factories() -> dict[str, Callable[..., Any]]:
+def factories(package: str = __name__) -> dict[str, Callable[..., Any]]:
     """Every public explorer factory that runs with its defaults, as ``{"module.name": factory}``.
 
     A factory is a public function of a module in this package, annotated to return an
     :class:`~gdutils.widgets.Explorer`, whose parameters all have defaults. The tests and
     ``bench/explorers.py`` use this list, so a new explorer is tested and measured as soon as it
-    exists.
+    exists. ``package`` names another package of explorer modules to scan (default: this one).
     """
     found: dict[str, Callable[..., Any]] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    pkg = importlib.import_module(package)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = importlib.import_module(f"{package}.{info.name}")
         for name, fn in sorted(vars(module).items()):
             if name.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != module.__name__:
                 continue

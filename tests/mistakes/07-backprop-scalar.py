@@ -7,27 +7,11 @@ mistake is a different algorithm (a recursive sort, a breadth-first order).
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-_NB = Path(__file__).resolve().parents[2] / "solutions" / "07-backprop-scalar" / "07-backprop-scalar.ipynb"
-_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-
-
-def _answer(grade_id: str) -> str:
-    for cell in json.loads(_NB.read_text())["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            return "\n".join(ln for ln in src.splitlines() if ln.strip() not in _MARKERS) + "\n"
-    raise KeyError(grade_id)
+import nbtools
 
 
 def _patch(grade_id: str, old: str, new: str) -> str:
-    src = _answer(grade_id)
-    if src.count(old) != 1:
-        raise AssertionError(f"mistake for {grade_id}: {old!r} must occur exactly once in the "
-                             f"solution, found {src.count(old)}")
-    return src.replace(old, new, 1)
+    return nbtools.patched_answer("07-backprop-scalar", grade_id, (old, new))
 
 
 _RECURSIVE = '''

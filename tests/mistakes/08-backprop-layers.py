@@ -6,29 +6,11 @@ solution notebook so that the rest of the cell stays exactly right.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-_NB = Path(__file__).resolve().parents[2] / "solutions" / "08-backprop-layers" / "08-backprop-layers.ipynb"
-_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
-
-
-def _answer(grade_id: str) -> str:
-    for cell in json.loads(_NB.read_text())["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            return "\n".join(ln for ln in src.splitlines() if ln.strip() not in _MARKERS) + "\n"
-    raise KeyError(grade_id)
+import nbtools
 
 
 def _patch(grade_id: str, *pairs: tuple[str, str]) -> str:
-    src = _answer(grade_id)
-    for old, new in pairs:
-        if src.count(old) != 1:
-            raise AssertionError(f"mistake for {grade_id}: {old!r} must occur exactly once in the "
-                                 f"solution, found {src.count(old)}")
-        src = src.replace(old, new, 1)
-    return src
+    return nbtools.patched_answer("08-backprop-layers", grade_id, *pairs)
 
 
 def _one(grade_id: str, old: str, new: str, fails: str) -> dict:
