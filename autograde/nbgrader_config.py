@@ -54,7 +54,7 @@ c.Execute.timeout = 60
 # `nbgrader generate_feedback`; `gdcourse feedback --show-hidden` turns this off.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "autograde.feedback.HideHiddenTests",
+    "gdcourse.commands.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 

@@ -37,7 +37,7 @@ def test_environment_yml_matches_pyproject() -> None:
 
 def test_nbgrader_is_new_enough_for_jupyterlab_4() -> None:
     deps = _pyproject()["project"]["dependencies"]
-    assert "nbgrader>=0.9.6" in [d.replace(" ", "") for d in deps]
+    assert "nbgrader>=0.9.6,<0.10" in [d.replace(" ", "") for d in deps]
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import sourcecode as sc
+from .. import cells as sc
 
 KINDS = {
     "answer": {"grade": False, "solution": True, "locked": False},

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
+from .. import __version__
 
 
 def _course(args: argparse.Namespace):

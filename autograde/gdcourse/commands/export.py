@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from . import results
-from . import sourcecode as sc
+from .. import cells as sc
 from .config import Course
 
 BASE = ["student_id", "assignment"]

@@ -20,9 +20,9 @@ from typing import Any
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
-from . import sourcecode as sc
+from .. import cells as sc
 from .config import Course
-from .verdict import HIDDEN_FAILED
+from ..trusted.verdict import HIDDEN_FAILED
 
 
 class HideHiddenTests(NbGraderPreprocessor):
