@@ -45,10 +45,15 @@ if "GDCOURSE_EXCHANGE" not in os.environ:
 c.Exchange.path_includes_course = True
 
 # Plain `nbgrader autograde` stays usable (it is NOT the hardened pipeline: use `gdcourse grade`):
-# a deleted test cell is re-inserted, and numpy warnings on stderr do not cost points.
+# a deleted test cell is re-inserted, and numpy warnings on stderr do not cost points (nbgrader's
+# IgnorePattern does nothing unless enabled).
 c.OverwriteCells.add_missing_cells = True
+c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r".*Warning.*"
 c.Execute.timeout = 60
+
+# Learner text is rendered for the instructor (formgrader) and in feedback: never run its HTML.
+c.HTMLExporter.sanitize_html = True
 
 # Feedback never shows hidden tests (their source, their tracebacks), also for plain
 # `nbgrader generate_feedback`; `gdcourse feedback --show-hidden` turns this off.

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from autograde import api  # noqa: E402
+from gdcourse import api  # noqa: E402
 
 FIXTURE = REPO / "tests" / "fixtures" / "source" / "00-fixture"
 

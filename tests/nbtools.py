@@ -26,7 +26,7 @@ from typing import Any
 
 import nbformat
 
-from autograde import sourcecode as sc
+from gdcourse import cells as sc
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -51,7 +51,7 @@ def learner_path(assignment: str) -> Path:
     return COURSE / assignment / f"{assignment}.ipynb"
 
 
-# Cell kinds and marker handling are the grader's (autograde.sourcecode): one reading of
+# Cell kinds and marker handling are the grader's (gdcourse.cells): one reading of
 # nbgrader's metadata for the tests and for gdcourse.
 nbgrader_meta = sc.nbmeta
 is_test = sc.is_test

@@ -1,5 +1,5 @@
-"""Reading cell sources without running them: free names, hidden-test regions, learner stubs,
-and the static half of the delegation guard."""
+"""Reading notebook cells without running them: nbgrader's cell kinds, free and bound names,
+hidden-test regions, learner stubs."""
 
 from __future__ import annotations
 
@@ -40,11 +40,6 @@ def is_test(cell: Any) -> bool:
 
 def is_answer(cell: Any) -> bool:
     return bool(nbmeta(cell).get("solution"))
-
-
-def is_locked(cell: Any) -> bool:
-    m = nbmeta(cell)
-    return bool(m.get("locked")) and not m.get("solution")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,58 +194,6 @@ def solution_code(source: str) -> str:
     return "\n".join(
         ln for ln in source.splitlines() if ln.strip() not in (BEGIN_SOLUTION, END_SOLUTION)
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Static delegation check
-
-
-def referenced_qualnames(source: str, qualnames: set[str]) -> set[str]:
-    """Which of ``qualnames`` (``gdutils.mod.func``) the code refers to, through imports,
-    aliases and attribute chains. Strings and ``getattr`` tricks are not seen (the runtime hook
-    in the sandbox reports those calls)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    alias: dict[str, str] = {}
-    hits: set[str] = set()
-
-    def check(dotted: str) -> None:
-        for q in qualnames:
-            if dotted == q or dotted.startswith(q + "."):
-                hits.add(q)
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                alias[(a.asname or a.name).split(".")[0] if not a.asname else a.asname] = (
-                    a.name if a.asname else a.name.split(".")[0]
-                )
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for a in node.names:
-                if a.name == "*":
-                    for q in qualnames:
-                        if q.rsplit(".", 1)[0] == node.module:
-                            hits.add(q)
-                    continue
-                full = f"{node.module}.{a.name}"
-                alias[a.asname or a.name] = full
-                check(full)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute | ast.Name):
-            parts: list[str] = []
-            cur: Any = node
-            while isinstance(cur, ast.Attribute):
-                parts.append(cur.attr)
-                cur = cur.value
-            if isinstance(cur, ast.Name):
-                base = alias.get(cur.id)
-                if base is None:
-                    continue
-                dotted = ".".join([base] + parts[::-1])
-                check(dotted)
-    return hits
 
 
 _WS = re.compile(r"\s+")

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograde import api
-from autograde import sourcecode as sc
+from gdcourse import api
+from gdcourse import cells as sc
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from autograde import sourcecode as sc
+from gdcourse import cells as sc
 
 from .course_builder import correct, insert_after, learner, with_answers
 
@@ -73,29 +73,32 @@ def cheats(course_root: str) -> dict[str, dict]:
         "gdfixture.step = lambda *a, **k: 8.0\n" + WRONG["ex1"]),
         ex2=WRONG["ex2"], ex3=WRONG["ex3"])
     out["cheat-files"] = with_answers(base, ex1=(
+        # paths built from pieces: the static flags do not see them, the sandbox must stop them
         "import os, glob, sqlite3\n"
         f"COURSE = {course_root!r}\n"
+        "AG = '/auto' + 'grade'\n"
         "report = []\n"
         "for p in ['../../../solutions/00-fixture/00-fixture.ipynb', COURSE + '/solutions/00-fixture/00-fixture.ipynb',\n"
-        "          COURSE + '/autograde/gradebook.db', COURSE + '/autograde/submitted/alice/00-fixture/00-fixture.ipynb']:\n"
+        "          COURSE + AG + '/gradebook.db', COURSE + AG + '/submitted/alice/00-fixture/00-fixture.ipynb']:\n"
         "    try:\n"
         "        open(p, 'rb').read(10)\n"
         "        report.append('READ-OK ' + p)\n"
         "    except Exception as e:\n"
         "        report.append('READ-FAILED ' + type(e).__name__)\n"
         "try:\n"
-        "    con = sqlite3.connect(COURSE + '/autograde/gradebook.db')\n"
+        "    con = sqlite3.connect(COURSE + AG + '/gradebook.db')\n"
         "    con.execute(\"update grade set manual_score = 99\")\n"
         "    con.commit()\n"
         "    report.append('WRITE-OK')\n"
         "except Exception as e:\n"
         "    report.append('WRITE-FAILED ' + type(e).__name__)\n"
         "try:\n"
-        "    open(COURSE + '/autograde/results/cheat.json', 'w').write('{}')\n"
+        "    open(COURSE + AG + '/results/cheat.json', 'w').write('{}')\n"
         "    report.append('WRITE-OK results')\n"
         "except Exception as e:\n"
         "    report.append('WRITE-FAILED ' + type(e).__name__)\n"
-        "print('\\n'.join(report))\n" + WRONG["ex1"]),
+        "def step(x, lr, df):\n"
+        "    raise RuntimeError('REPORT ' + ' | '.join(report))\n"),
         ex2=WRONG["ex2"], ex3=WRONG["ex3"])
     out["cheat-fake-record"] = with_answers(base, ex1=(
         "import json, os\n"

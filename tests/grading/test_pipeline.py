@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from autograde import sandbox
+from gdcourse.trusted import launcher
 
 from . import students
 from .course_builder import ASSIGNMENT, AUTO, auto_score, export, gdcourse, make_course, submit
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.grading]
 # File isolation and process containment come from bubblewrap (Linux). Elsewhere gdcourse still
 # grades, loudly unsandboxed, and these guarantees are not claimed (docs/instructors.md).
 needs_sandbox = pytest.mark.skipif(
-    sandbox.probe("auto").mode != "bwrap", reason="needs the bubblewrap sandbox (Linux; CI installs it)"
+    launcher.probe("auto").mode == "none", reason="needs the bubblewrap sandbox (Linux; CI installs it)"
 )
 
 
@@ -40,9 +40,10 @@ def batch(tmp_path_factory):
     return root, proc, rows
 
 
-def test_batch_completes_with_exit_0(batch):
+def test_batch_completes_with_its_documented_status(batch):
     root, proc, rows = batch
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # every submission has a row; some ended crashed/timeout/invalid (the faults): exit 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "PIPELINE ERRORS" not in proc.stdout
     assert "ETA" in proc.stderr  # progress bar
     assert "student" in proc.stdout and "status" in proc.stdout  # summary table
@@ -79,19 +80,23 @@ def test_cheats_score_no_more_than_the_learner_copy(batch, cheat):
 
 
 def test_delegation_message(batch):
-    root, _, _ = batch
-    for who in ("cheat-delegate", "cheat-delegate-hidden"):
-        rec = json.loads((root / "autograde" / "results" / ASSIGNMENT / f"{who}.json").read_text())
-        v = rec["notebooks"][ASSIGNMENT]["tests"]["ex1-tests"]
-        assert v["ename"] == "DelegationError" and "gdfixture.step" in v["message"], v
+    root, _, rows = batch
+    rec = json.loads((root / "autograde" / "results" / ASSIGNMENT / "cheat-delegate.json").read_text())
+    v = rec["notebooks"][ASSIGNMENT]["tests"]["ex1-tests"]
+    assert v["ename"] == "DelegationError" and "gdfixture.step" in v["message"], v
+    # reached through importlib and getattr with built strings: flagged statically
+    rec = json.loads((root / "autograde" / "results" / ASSIGNMENT / "cheat-delegate-hidden.json").read_text())
+    v = rec["notebooks"][ASSIGNMENT]["tests"]["ex1-tests"]
+    assert v["ename"] == "DelegationError" and "uses the reference implementation" in v["message"], v
+    assert "importlib" in rows["cheat-delegate-hidden"]["flags"]
 
 
 @needs_sandbox
 def test_student_code_cannot_read_or_write_the_course(batch):
     root, _, rows = batch
-    nb = json.loads((root / "autograde" / "autograded" / "cheat-files" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
-    printed = "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
-                      for o in c.get("outputs", []))
+    # the learner's step() raises with what its cell could read and write (the hint carries it)
+    rec = json.loads((root / "autograde" / "results" / ASSIGNMENT / "cheat-files.json").read_text())
+    printed = rec["notebooks"][ASSIGNMENT]["tests"]["ex1-tests"]["message"]
     assert printed.count("READ-FAILED") == 4 and "READ-OK" not in printed, printed
     assert printed.count("WRITE-FAILED") == 2 and "WRITE-OK" not in printed, printed
     con = sqlite3.connect(root / "autograde" / "gradebook.db")
@@ -128,14 +133,16 @@ def test_faults_keep_what_they_earned(batch):
     for who in ("fault-infinite-loop", "fault-memory", "fault-fork"):
         assert [rows[who][g] for g in AUTO] == [2.0, 0.0, 3.0], who
     assert [rows["fault-loop-in-call"][g] for g in AUTO] == [2.0, 3.0, 0.0]
-    assert [rows["fault-exit"][g] for g in AUTO] == [2.0, 0.0, 0.0]  # the kernel is gone after ex2
-    assert [rows["fault-ignores-alarm"][g] for g in AUTO] == [2.0, 0.0, 0.0]  # killed in ex2
+    # the kernel is gone from ex2 on; ex1's hidden part, which runs after every visible part,
+    # could not run either (docs/instructors.md, "hidden tests run last")
+    assert [rows["fault-exit"][g] for g in AUTO] == [0.0, 0.0, 0.0]
+    assert [rows["fault-ignores-alarm"][g] for g in AUTO] == [0.0, 0.0, 0.0]  # killed in ex2
     assert auto_score(rows["fault-corrupt"]) == 0.0
 
 
 @pytest.mark.parametrize("who,warning", [
     ("fault-renamed", "instead of"),
-    ("fault-huge-output", "truncated"),
+    ("fault-huge-output", ""),  # output of grading is never kept, so nothing to truncate
     ("fault-deleted-test", "re-inserted"),
     ("fault-duplicate", "appears 2 times"),
     ("fault-split", "appears 2 times"),
@@ -156,8 +163,8 @@ def test_missing_student(batch):
 
 def test_gradebook_matches_our_verdicts(batch):
     root, _, _ = batch
-    from autograde import gradebook, results
-    from autograde.config import load_course
+    from gdcourse.commands import gradebook, results
+    from gdcourse.commands.config import load_course
 
     course = load_course(root)
     recs = [r for r in results.load_all(course, ASSIGNMENT).values() if r["status"] != "missing"]
@@ -169,19 +176,18 @@ def test_feedback_hides_hidden_tests_and_shows_hints(batch):
     proc = gdcourse(root, "feedback", ASSIGNMENT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     src = json.loads((root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
-    from autograde import sourcecode as sc
-    from autograde.feedback import secret_lines, visible_text
+    from gdcourse.commands.feedback import hidden_blocks, visible_text
 
-    hidden = secret_lines(src)
-    assert len(hidden) >= 8
+    blocks = hidden_blocks(src)
+    assert len(blocks) == 3
     pages = sorted((root / "autograde" / "feedback").glob(f"*/{ASSIGNMENT}/*.html"))
     assert len(pages) >= 20
     for page in pages:
         raw = page.read_text()
         text = visible_text(raw)
-        for line in hidden:
-            assert line not in raw and sc.normalise_ws(line) not in text, (page, line)
-        assert "BEGIN HIDDEN TESTS" not in raw
+        for block in blocks:
+            assert block not in text, (page, block)
+        assert "BEGIN HIDDEN TESTS" not in raw and "default_rng(7)" not in raw
     partly = visible_text((root / "autograde" / "feedback" / "partly-wrong" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text())
     assert "sign error: step along the gradient" in partly
     only_hidden = visible_text((root / "autograde" / "feedback" / "hidden-only" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text())

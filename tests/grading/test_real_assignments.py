@@ -1,4 +1,4 @@
-"""Every real assignment in solutions/, through the hardened grader (autograde.api): the worked
+"""Every real assignment in solutions/, through the hardened grader (gdcourse.api): the worked
 solution scores full marks, the untouched learner copy zero, and every wrong submission in
 tests/mistakes/<assignment>.py loses exactly the test cells it lists."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograde import api
+from gdcourse import api
 
 from .course_builder import REPO
 

@@ -9,9 +9,11 @@ import json
 import numpy as np
 import pytest
 
-from autograde import api, normalize, wire
-from autograde import sourcecode as sc
-from autograde.lint import lint_notebook
+from gdcourse import api
+from gdcourse import cells as sc
+from gdcourse.commands.lint import lint_notebook
+from gdcourse.inside import wire
+from gdcourse.trusted import build
 
 from .course_builder import PYLIB, SOURCE, correct, learner
 
@@ -80,20 +82,20 @@ def test_split_hidden_keeps_line_numbers():
     assert vis == "a = 1\n" and hid.splitlines()[2] == "b = 2"
 
 
-def test_normalise_matches_by_grade_id():
+def test_build_matches_by_grade_id():
     src = json.loads(SOURCE.read_text())
     sub = correct()
     sub["cells"].reverse()
-    res = normalize.normalise(src, sub)
+    res = build.assemble(src, build.extract(src, sub))
     assert [sc.grade_id(c) for c in res.nb["cells"]] == [sc.grade_id(c) for c in src["cells"]]
     # test cells come from the source, hidden part included
     t = next(c for c in res.nb["cells"] if sc.grade_id(c) == "ex1-tests")
     assert sc.source_of(t) == sc.source_of(next(c for c in src["cells"] if sc.grade_id(c) == "ex1-tests"))
 
 
-def test_normalise_rejects_foreign_notebooks():
+def test_build_rejects_foreign_notebooks():
     src = json.loads(SOURCE.read_text())
-    res = normalize.normalise(src, {"cells": [{"cell_type": "code", "source": "1", "metadata": {}}]})
+    res = build.extract(src, {"cells": [{"cell_type": "code", "source": "1", "metadata": {}}]})
     assert res.invalid
 
 
@@ -142,7 +144,7 @@ def _tiny_source(assignment: str, answer: str, test: str) -> dict:
 
 def test_delegation_to_a_real_gdutils_reference_is_caught_at_run_time():
     pytest.importorskip("gdutils.descent")
-    from autograde.verdict import reference_tags
+    from gdcourse.trusted.judge import reference_tags
     from gdutils import checks
 
     if "gdutils.descent.gradient_descent_1d" not in reference_tags(("gdutils",)):

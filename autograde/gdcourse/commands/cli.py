@@ -1,12 +1,15 @@
 """``gdcourse``: release, collect, grade, feedback, export, lint.
 
 Exit status: 0 when the command did its job (for ``grade``: every submission got a status and a
-score, whatever they are); 1 when the pipeline itself failed; 2 for usage errors.
+score, whatever they are); 1 when the pipeline itself failed; 2 for usage errors. ``collect``: 0
+when every upload was collected, 1 when anything was refused or not collected, 2 when nothing
+could be done (bad arguments, unreadable or oversized zip, no exchange).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -36,30 +39,77 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_collect(args: argparse.Namespace) -> int:
-    from . import collect
+def _fail(command: str, message: object, status: int) -> int:
+    print(f"gdcourse {command}: error: {message}", file=sys.stderr)
+    return status
 
+
+def _unexpected(command: str, exc: Exception) -> int:
+    # bad input must never reach the instructor as a traceback; GDCOURSE_DEBUG=1 shows it anyway
+    if os.environ.get("GDCOURSE_DEBUG"):
+        raise exc
+    return _fail(command, f"unexpected {type(exc).__name__}: {exc} (GDCOURSE_DEBUG=1 shows the "
+                          "traceback; please report it)", 1)
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """Collect from a zip or the exchange; 0 all collected, 1 something refused, 2 nothing done."""
+    from . import collect
+    from .names import RefusedName, assignment_id
+
+    try:
+        assignment_id(args.assignment)
+    except RefusedName as exc:
+        return _fail("collect", exc, 2)
     course = _course(args)
-    if args.zip:
-        out = collect.from_zip(course, args.assignment, args.zip, args.map)
-        print(f"collected {len(out['collected'])} students: {', '.join(out['collected'])}")
-        for s in out["skipped"]:
-            print(f"  skipped {s}", file=sys.stderr)
-    else:
-        collect.from_exchange(course, args.assignment)
-        print(f"collected {args.assignment} from the exchange")
-    return 0
+    known = course.assignments()
+    if args.assignment not in known:
+        return _fail("collect", f"no assignment {args.assignment!r} in "
+                                f"{course.path('source')} (known: {', '.join(known) or 'none'})", 2)
+    limit = args.max_entries or collect.MAX_ENTRIES
+    tz = None
+    if args.zip_timezone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            tz = ZoneInfo(args.zip_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return _fail("collect", f"unknown time zone {args.zip_timezone!r} for --zip-timezone "
+                                    "(an IANA name such as UTC or Europe/Paris)", 2)
+    try:
+        if args.zip:
+            report = collect.from_zip(course, args.assignment, args.zip, args.map,
+                                      max_entries=limit, zip_timezone=tz)
+        else:
+            report = collect.from_exchange(course, args.assignment, args.map, max_entries=limit)
+    except collect.CollectError as exc:
+        return _fail("collect", exc, 2)
+    except Exception as exc:  # noqa: BLE001 - see _unexpected
+        return _unexpected("collect", exc)
+    print(report.summary())
+    if report.problems:
+        print(f"gdcourse collect: {report.problems} problem(s) refused or not collected; "
+              "see the summary above", file=sys.stderr)
+    return report.exit_status
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .pipeline import grade_assignment
+    """Exit 0: every submission graded ``ok``; 1: some ``crashed``/``timeout``/``invalid``;
+    2: the pipeline failed; 128 + signal when interrupted."""
+    from ..trusted.launcher import SandboxError
+    from .grade import EXIT_PIPELINE, grade_assignment
+    from .names import RefusedName
 
     course = _course(args)
-    report = grade_assignment(course, args.assignment, students=args.student or None,
-                              workers=args.workers, timeout=args.timeout,
-                              cell_timeout=args.cell_timeout, sandbox=args.sandbox,
-                              show_hidden=args.show_hidden or None)
-    return 0 if report.ok else 1
+    try:
+        report = grade_assignment(course, args.assignment, students=args.student or None,
+                                  workers=args.workers, timeout=args.timeout,
+                                  cell_timeout=args.cell_timeout, sandbox=args.sandbox,
+                                  show_hidden=args.show_hidden or None, restart=args.restart)
+    except (RefusedName, FileNotFoundError, SandboxError, ValueError) as exc:
+        print(f"gdcourse grade: error: {exc}", file=sys.stderr)
+        return EXIT_PIPELINE
+    return report.exit_status
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -72,16 +122,32 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Grades as CSV (spreadsheet formulas neutralised unless ``--raw``) or exact JSON."""
     from .export import render
 
     course = _course(args)
-    text = render(course, args.format, args.assignment)
+    try:
+        text = render(course, args.format, args.assignment, raw=args.raw)
+    except (FileNotFoundError, RuntimeError, ValueError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - see _unexpected
+        return _unexpected("export", exc)
     if args.output and args.output != "-":
-        Path(args.output).write_text(text)
+        Path(args.output).write_text(text, newline="")
         print(f"wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
@@ -108,10 +174,16 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--exchange", action="store_true", help="also nbgrader release_assignment")
     r.set_defaults(func=cmd_release)
 
-    c = sub.add_parser("collect", help="collect submissions from the exchange or an LMS zip")
+    c = sub.add_parser("collect", help="collect submissions from the exchange or an LMS zip",
+                       description="Exit status: 0 every upload collected, 1 something refused "
+                                   "or not collected (see the summary), 2 nothing could be done.")
     c.add_argument("assignment", metavar="ASSIGNMENT")
     c.add_argument("--zip", metavar="FILE", help="an LMS download (Moodle, Canvas, folder per student)")
-    c.add_argument("--map", metavar="CSV", help="lms_id,student_id renaming for --zip")
+    c.add_argument("--map", metavar="CSV", help="lms_id,student_id renaming of LMS or exchange names")
+    c.add_argument("--max-entries", type=_positive, metavar="N",
+                   help="refuse a zip or an exchange with more entries than this (default 20000)")
+    c.add_argument("--zip-timezone", metavar="TZ",
+                   help="time zone of the zip's entry times (default: this machine's)")
     c.set_defaults(func=cmd_collect)
 
     g = sub.add_parser("grade", help="grade submissions (sandboxed, trusted verdicts)")
@@ -122,6 +194,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--cell-timeout", type=float, metavar="S", help="limit per cell / test call, seconds")
     g.add_argument("--sandbox", choices=["auto", "bwrap", "none"], help="sandbox mode (default: auto)")
     g.add_argument("--show-hidden", action="store_true", help="autograded notebooks show hidden-test messages")
+    g.add_argument("--restart", action="store_true",
+                   help="after an interrupted run: grade everything again instead of resuming")
     g.set_defaults(func=cmd_grade)
 
     f = sub.add_parser("feedback", help="feedback HTML without hidden tests")
@@ -134,6 +208,9 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["csv", "json"], default="csv")
     e.add_argument("-o", "--output", metavar="FILE")
     e.add_argument("--assignment", metavar="ASSIGNMENT", help="only this assignment")
+    e.add_argument("--raw", action="store_true",
+                   help="CSV cells exactly as stored (default: cells a spreadsheet would run as a "
+                        "formula get a leading ')")
     e.set_defaults(func=cmd_export)
 
     lt = sub.add_parser("lint", help="check source notebooks against docs/authoring.md")

@@ -23,10 +23,15 @@ class GdGrade(Configurable):
     cell_timeout = Float(30.0, help="seconds per cell or per test interaction").tag(config=True)
     timeout = Float(600.0, help="hard limit in seconds for a whole submission").tag(config=True)
     sandbox = Unicode("auto", help="auto | bwrap | none").tag(config=True)
-    memory_mb = Int(3072, help="address-space limit of the learner's kernel (MB)").tag(config=True)
+    memory_mb = Int(3072, help="memory of one learner kernel and everything it starts (MB): a "
+                    "cgroup limit where available, and each process's address space").tag(config=True)
+    judge_memory_mb = Int(2048, help="memory of the process running one submission's tests, "
+                          "beyond what it shares with the grader (MB)").tag(config=True)
+    cgroups = Unicode("auto", help="auto | off | required: per-sandbox memory and pids cgroups").tag(config=True)
     nproc = Int(64, help="process limit of the learner's kernel").tag(config=True)
     fsize_mb = Int(64, help="largest file the learner's kernel may write (MB)").tag(config=True)
-    uid_base = Int(64000, help="as root: the kernel runs as uid uid_base + worker slot").tag(config=True)
+    uid_base = Int(64000, help="as root: kernels run as uid uid_base + worker slot, judges as "
+                   "uid_base + 1000 + slot").tag(config=True)
     show_hidden = Bool(False, help="autograded notebooks show why hidden tests failed").tag(config=True)
     reference_modules = List(Unicode(), ["gdutils"],
                              help="modules whose @checks.reference solutions are guarded").tag(config=True)
@@ -42,10 +47,6 @@ class Course:
     @property
     def autograde(self) -> Path:
         return self.root / "autograde"
-
-    @property
-    def config_file(self) -> Path:
-        return self.autograde / CONFIG_NAME
 
     def coursedir(self, **kw: Any) -> Any:
         from nbgrader.coursedir import CourseDirectory

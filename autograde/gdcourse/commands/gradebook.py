@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import stat
 import shutil
 import subprocess
 import sys
@@ -26,7 +28,6 @@ from nbgrader.preprocessors import (
     CheckCellMetadata,
     DeduplicateIds,
     LimitOutput,
-    NbGraderPreprocessor,
     OverwriteCells,
     OverwriteKernelspec,
     SaveAutoGrades,
@@ -34,14 +35,6 @@ from nbgrader.preprocessors import (
 from traitlets import Unicode
 
 from .config import Course
-
-
-class DropGraderMetadata(NbGraderPreprocessor):
-    """Remove our private cell metadata before nbgrader stores the notebook."""
-
-    def preprocess_cell(self, cell: Any, resources: Any, index: int) -> tuple[Any, Any]:
-        cell.metadata.pop("gdcourse_origin", None)
-        return cell, resources
 
 
 class StagedAutograde(Autograde):
@@ -63,8 +56,7 @@ class StagedAutograde(Autograde):
             return os.path.join(base, student_id, assignment_id)
         return super()._format_source(assignment_id, student_id, escape=escape)
 
-    sanitize_preprocessors = [DropGraderMetadata, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
-                              CheckCellMetadata]
+    sanitize_preprocessors = [DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
     autograde_preprocessors = [LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 
@@ -144,19 +136,53 @@ def store(course: Course, assignment: str, staged: Path, students: list[str]) ->
 
 
 def stage(staged: Path, student: str, assignment: str, notebooks: dict[str, dict],
-          submitted: Path | None) -> None:
+          submitted: Path | None) -> str | None:
+    """Write one student's graded notebooks where :class:`StagedAutograde` reads them, with the
+    submission time and nbgrader's feedback secret when they are valid. Returns a warning for
+    the record, or None.
+
+    ``timestamp.txt`` is written by ``gdcourse collect`` from the LMS or the exchange; one that
+    does not parse (say, a student wrote it) is left out, and the submission is graded without a
+    time (no late penalty) rather than failing in nbgrader."""
     import nbformat
+
+    from . import names
 
     dest = staged / student / assignment
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     for name, nb in notebooks.items():
-        node = nbformat.from_dict(nb)
-        nbformat.write(node, dest / f"{name}.ipynb")
-    ts = submitted / "timestamp.txt" if submitted else None
-    if ts and ts.is_file():
-        shutil.copy(ts, dest / "timestamp.txt")
+        nbformat.write(nbformat.from_dict(nb), dest / f"{name}.ipynb")
+    warning = None
+    text = _small_regular_file(submitted / "timestamp.txt") if submitted else None
+    if text is not None:
+        when = names.parse_submission_time(text)
+        if when is None:
+            warning = ("the submission time (timestamp.txt) cannot be read: graded without a "
+                       "time, so no late penalty applies")
+        else:
+            (dest / "timestamp.txt").write_text(names.format_submission_time(when))
+    secret = _small_regular_file(submitted / "submission_secret.txt") if submitted else None
+    if secret is not None and re.fullmatch(r"[0-9a-fA-F]{16,256}\s*", secret):
+        (dest / "submission_secret.txt").write_text(secret.strip())
+    return warning
+
+
+def _small_regular_file(path: Path, limit: int = 4096) -> str | None:
+    """The text of a regular file (never through a symbolic link), or None."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def verify(course: Course, assignment: str, records: list[dict]) -> list[str]:

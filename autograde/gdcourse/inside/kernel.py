@@ -1,39 +1,39 @@
-"""The executor that runs INSIDE the sandbox: an in-process IPython shell serving requests.
+"""The learner's kernel: an in-process IPython shell, inside the sandbox, serving the judge.
 
-It is started by :mod:`autograde.sandbox` as ``python runner.py LIMITS_JSON`` with the channel on
-its stdin/stdout. It imports nothing from the course, applies its resource limits before any
-learner code exists, then serves requests from the trusted grader:
+:mod:`zygote` forks one kernel per notebook of a submission, drops its privileges and limits,
+then calls :func:`serve` with the two ends of a pipe pair to the trusted judge. The kernel
+answers requests:
 
-``init``   copy the submission's files into the working directory, create the shell, hook the
-           gdutils reference solutions so that each call reports which of them ran;
-``run``    execute one notebook cell (answer or narrative code), capturing its outputs;
-``names``  look up notebook names (the free names of a test cell);
-``apply``  one interaction of a test with a learner object: call, attribute, operator,
-           iteration... Arguments and results are data (see :mod:`wire`) or handles.
+``init``   write the submission's files into the working directory, wrap gdutils' reference
+           solutions so that each call reports its name;
+``run``    execute one cell of learner or narrative code;
+``names``  look up notebook names (the free names of a test cell), as data or handles;
+``apply``  one interaction of a test with a learner object (see :mod:`ops`).
 
-Everything this process says is a CLAIM. The trusted grader never executes anything it sends,
-and judges values with its own code; tampering with this file from learner code (it runs in the
-same process) can only change claims. Test cells never enter the sandbox.
+Everything this process says is a CLAIM. The judge never executes anything it sends and judges
+values with its own code; learner code runs in this process and can change what it claims, never
+the verdict. Nothing produced here reaches the feedback: outputs of cells are discarded (only an
+error's type and a short message are reported, for the instructor).
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import importlib
 import json
-import operator
 import os
 import resource
 import signal
 import sys
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import wire  # noqa: E402
+import ops
+import wire
 
+TEXT_LIMIT = 1_000_000  # characters printed per cell before the rest is only counted
 MAIN_PID = os.getpid()
-TEXT_LIMIT = 20_000  # characters of each stream kept per cell (the rest is counted, not kept)
 
 
 class CellTimeout(BaseException):
@@ -44,35 +44,38 @@ def _on_alarm(signum, frame):  # noqa: ARG001
     raise CellTimeout()
 
 
-def apply_limits(lim: dict) -> None:
-    table = {
-        "as": resource.RLIMIT_AS,
-        "cpu": resource.RLIMIT_CPU,
-        "nproc": resource.RLIMIT_NPROC,
-        "fsize": resource.RLIMIT_FSIZE,
-        "nofile": resource.RLIMIT_NOFILE,
-        "core": resource.RLIMIT_CORE,
-    }
-    for key, res in table.items():
-        if lim.get(key) is not None:
-            value = int(lim[key])
+RLIMITS = {
+    "as": resource.RLIMIT_AS,
+    "cpu": resource.RLIMIT_CPU,
+    "nproc": resource.RLIMIT_NPROC,
+    "fsize": resource.RLIMIT_FSIZE,
+    "nofile": resource.RLIMIT_NOFILE,
+    "core": resource.RLIMIT_CORE,
+}
+
+
+def apply_limits(limits: dict) -> None:
+    """Set the hard and soft rlimits named in ``limits`` (bytes, seconds, counts)."""
+    for key, res in RLIMITS.items():
+        if limits.get(key) is not None:
+            value = int(limits[key])
             resource.setrlimit(res, (value, value))
 
 
-class CapStream:
-    """A text stream that appends to the current cell's outputs, keeping at most TEXT_LIMIT."""
+class CountingStream:
+    """stdout/stderr of learner code: counted and discarded (feedback never shows grading-time
+    output, and hidden inputs must have nowhere to go)."""
 
-    def __init__(self, runner: Runner, name: str) -> None:
-        self.runner = runner
-        self.name = name
-        self.encoding = "utf-8"
-        self.errors = "replace"
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, kernel: Kernel) -> None:
+        self.kernel = kernel
 
     def write(self, s) -> int:
-        if type(s) is not str:
-            s = str(s)
-        self.runner.add_text(self.name, s)
-        return len(s)
+        n = len(s) if type(s) is str else len(str(s))
+        self.kernel.printed += n
+        return n
 
     def writelines(self, lines) -> None:
         for line in lines:
@@ -93,8 +96,8 @@ class CapStream:
 
 
 class TrustedRef:
-    """A sandbox-side stand-in for an object owned by the trusted grader (a callback the test
-    passed in). Every use is a request to the trusted side, which decides what is allowed."""
+    """A kernel-side stand-in for an object of the test (a callback, a data set). Every use is a
+    request to the judge, which decides what is allowed (:data:`ops.ON_TEST_OBJECTS`)."""
 
     __slots__ = ("_gd_id", "_gd_type")
 
@@ -103,7 +106,7 @@ class TrustedRef:
         object.__setattr__(self, "_gd_type", tname)
 
     def _gd(self, fn, *args, **kwargs):
-        return RUNNER.remote(fn, (self, *args), kwargs)
+        return KERNEL.remote(fn, (self, *args), kwargs)
 
     def __call__(self, *args, **kwargs):
         return self._gd("call", *args, **kwargs)
@@ -123,6 +126,15 @@ class TrustedRef:
     def __getitem__(self, key):
         return self._gd("getitem", key)
 
+    def __bool__(self):
+        return self._gd("bool")
+
+    def __float__(self):
+        return self._gd("float")
+
+    def __neg__(self):
+        return self._gd("neg")
+
     def __repr__(self):
         return f"<{self._gd_type} from the test>"
 
@@ -134,98 +146,41 @@ def _binop(name):
     return method
 
 
-for _n in ("add", "sub", "mul", "truediv", "floordiv", "matmul", "pow", "mod",
-           "radd", "rsub", "rmul", "rtruediv", "rfloordiv", "rmatmul", "rpow", "rmod",
-           "eq", "ne", "lt", "le", "gt", "ge"):
+for _n in ops.BINARY + tuple("r" + n for n in ops.BINARY) + ops.COMPARE:
     setattr(TrustedRef, f"__{_n}__", _binop(_n))
 
 
-def _reflected(fn):
-    return lambda a, b: fn(b, a)
-
-
-#: the only operations a test can perform on a learner object (and vice versa)
-OPERATIONS = {
-    "call": lambda f, *a, **k: f(*a, **k),
-    "getattr": lambda o, name: getattr(o, name),
-    "setattr": lambda o, name, v: setattr(o, name, v),
-    "len": len, "iter": iter, "next": next, "bool": bool, "float": float, "int": int,
-    "complex": complex, "index": operator.index, "str": str, "repr": repr,
-    "neg": operator.neg, "pos": operator.pos, "abs": abs, "invert": operator.invert,
-    "getitem": operator.getitem, "setitem": operator.setitem, "delitem": operator.delitem,
-    "contains": operator.contains,
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
-    "floordiv": operator.floordiv, "matmul": operator.matmul, "pow": operator.pow,
-    "mod": operator.mod,
-    "radd": _reflected(operator.add), "rsub": _reflected(operator.sub),
-    "rmul": _reflected(operator.mul), "rtruediv": _reflected(operator.truediv),
-    "rfloordiv": _reflected(operator.floordiv), "rmatmul": _reflected(operator.matmul),
-    "rpow": _reflected(operator.pow), "rmod": _reflected(operator.mod),
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
-    "gt": operator.gt, "ge": operator.ge,
-}
-
-
 def describe_exception(exc: BaseException) -> dict:
+    """An exception as data: its class name, module, message and builtin base classes."""
     t = type(exc)
     try:
         msg = str(exc)
     except BaseException:  # noqa: BLE001 - a learner __str__ may raise anything
         msg = "<unprintable>"
     bases = [b.__name__ for b in t.__mro__ if b.__module__ == "builtins"]
-    return {"type": t.__name__[:200], "module": str(getattr(t, "__module__", "?"))[:200],
+    return {"type": str(t.__name__)[:200], "module": str(getattr(t, "__module__", "?"))[:200],
             "msg": msg[:4000], "bases": bases}
 
 
-class Runner:
+class Kernel:
+    """One learner notebook's namespace and the channel to its judge."""
+
     def __init__(self, rfd: int, wfd: int, limits: dict) -> None:
         self.limits = limits
         self.peer = wire.Peer(rfd, wfd, self.dispatch)
         self.handles: dict[int, object] = {}
         self.next_handle = 0
         self.shell = None
-        self.outputs: list[dict] = []
-        self.text_seen = 0
-        self.text_dropped = 0
+        self.printed = 0
         self.refs_ran: list[str] = []
-        self.cell_timeout = 30.0
+        self.cell_timeout = float(limits.get("cell_timeout", 30.0))
         self.checks = None
-        self.ref_hooks: dict[str, str] = {}
-
-    # -- outputs ---------------------------------------------------------------------------
-    def add_text(self, name: str, s: str) -> None:
-        self.text_seen += len(s)
-        if self.outputs and self.outputs[-1].get("output_type") == "stream" and self.outputs[-1]["name"] == name:
-            out = self.outputs[-1]
-        else:
-            out = {"output_type": "stream", "name": name, "text": ""}
-            self.outputs.append(out)
-        room = TEXT_LIMIT - len(out["text"])
-        if room > 0:
-            out["text"] += s[:room]
-        if len(s) > room:
-            self.text_dropped += len(s) - max(room, 0)
-
-    def add_display(self, kind: str, data: dict, metadata: dict | None = None) -> None:
-        clean = {}
-        for mime, value in (data or {}).items():
-            if type(mime) is str and type(value) is str and len(value) <= 2_000_000:
-                clean[mime] = value
-            elif type(mime) is str and isinstance(value, (dict, list)) and len(json.dumps(value)) < 200_000:
-                clean[mime] = value
-        if not clean or len(self.outputs) > 200:
-            return
-        out = {"output_type": kind, "data": clean, "metadata": {}}
-        if kind == "execute_result":
-            out["execution_count"] = None
-        self.outputs.append(out)
+        self.last_error = None
 
     # -- handles ---------------------------------------------------------------------------
     def ref(self, obj) -> dict:
         if isinstance(obj, TrustedRef):
             return {"$h": object.__getattribute__(obj, "_gd_id"), "side": "t"}
-        if type(obj).__name__ == "module" and isinstance(getattr(obj, "__name__", None), str):
-            return {"$mod": obj.__name__}
         self.next_handle += 1
         self.handles[self.next_handle] = obj
         t = type(obj)
@@ -234,11 +189,10 @@ class Runner:
             is_callable = callable(obj)
         except BaseException:  # noqa: BLE001
             is_callable = False
-        return {"$h": self.next_handle, "side": "s", "type": str(tname)[:200], "callable": bool(is_callable)}
+        return {"$h": self.next_handle, "side": "s", "type": str(tname)[:200],
+                "callable": bool(is_callable)}
 
     def resolve(self, d: dict):
-        if "$h" not in d:
-            raise wire.ProtocolError("modules cannot be sent into the sandbox")
         hid = d["$h"]
         if d.get("side") == "s":
             if type(hid) is not int or hid not in self.handles:
@@ -254,7 +208,7 @@ class Runner:
     def decode(self, x):
         return wire.decode(x, self.resolve)
 
-    # -- calls into the trusted side (callbacks) -------------------------------------------
+    # -- calls into the judge (callbacks) ---------------------------------------------------
     def remote(self, fn: str, args: tuple, kwargs: dict):
         msg = {"op": "apply", "fn": fn, "args": [self.encode(a) for a in args],
                "kwargs": {k: self.encode(v) for k, v in kwargs.items()}}
@@ -269,7 +223,7 @@ class Runner:
             raise cls(str(info.get("msg", "")))
         return self.decode(reply.get("ok"))
 
-    # -- requests from the trusted side ----------------------------------------------------
+    # -- requests from the judge -------------------------------------------------------------
     def dispatch(self, msg: dict) -> dict:
         if os.getpid() != MAIN_PID:  # a forked copy must never speak on the channel
             os._exit(0)
@@ -291,7 +245,6 @@ class Runner:
                                              "msg": "time limit exceeded", "bases": []}}
 
     def op_init(self, msg: dict) -> dict:
-        self.cell_timeout = float(msg.get("cell_timeout", 30.0))
         for rel, b64 in (msg.get("files") or {}).items():
             rel = os.path.normpath(str(rel))
             if rel.startswith("..") or os.path.isabs(rel):
@@ -299,57 +252,55 @@ class Runner:
             os.makedirs(os.path.dirname(rel) or ".", exist_ok=True)
             with open(rel, "wb") as fh:
                 fh.write(base64.b64decode(b64))
-        if msg.get("matplotlib"):
-            try:
-                self.shell.enable_matplotlib("inline")
-            except Exception:  # noqa: BLE001 - a missing backend must not stop grading
-                pass
         self._hook_references(msg.get("references") or [])
-        return {"ok": True, "pid": os.getpid()}
+        try:
+            import gdutils
+
+            where = os.path.dirname(os.path.abspath(gdutils.__file__))
+        except Exception as exc:  # noqa: BLE001 - reported: the judge refuses to grade
+            where = f"ImportError: {exc}"
+        return {"ok": True, "gdutils": where}
 
     def make_shell(self) -> None:
         from IPython.core.displaypub import DisplayPublisher
         from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
 
-        runner = self
-
-        class Publisher(DisplayPublisher):
-            def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
-                runner.add_display("display_data", data, metadata)
+        class Discard(DisplayPublisher):
+            def publish(self, data, metadata=None, source=None, *, transient=None, update=False,
+                        **kw):
+                pass
 
             def clear_output(self, wait=False):
-                runner.outputs[:] = [o for o in runner.outputs if o["output_type"] == "error"]
-
-        from traitlets.config import Config
+                pass
 
         cfg = Config()
         cfg.HistoryManager.enabled = False  # no sqlite history in a throw-away sandbox
         shell = InteractiveShell.instance(config=cfg, colors="nocolor", xmode="Plain")
-        shell.display_pub = Publisher(shell=shell)
-
-        def write_format_data(format_dict, md_dict=None):
-            runner.add_display("execute_result", format_dict, md_dict)
-
+        shell.display_pub = Discard(shell=shell)
         shell.displayhook.write_output_prompt = lambda: None
-        shell.displayhook.write_format_data = write_format_data
+        shell.displayhook.write_format_data = lambda *a, **k: None
         shell.displayhook.finish_displayhook = lambda: None
-        self.last_error = None
+        # Figures are drawn by the Agg backend and never rendered: nobody sees grading output.
+        shell.enable_gui = lambda gui=None: None
+        shell.enable_matplotlib = lambda gui=None: (gui, "agg")
 
         def _showtraceback(etype, evalue, stb):
-            self.last_error = (etype, evalue, "\n".join(stb))
+            self.last_error = (etype, evalue)
 
         shell._showtraceback = _showtraceback
         shell.showsyntaxerror = lambda *a, **k: self._syntax_error()
+        shell.events.register("post_execute", _close_figures)
         self.shell = shell
         self.run_cell = shell.run_cell  # bound before learner code can replace it
 
     def _syntax_error(self):
-        etype, evalue, tb = sys.exc_info()
-        self.last_error = (etype, evalue, "".join(traceback.format_exception_only(etype, evalue)))
+        etype, evalue, _ = sys.exc_info()
+        self.last_error = (etype, evalue)
 
     def _hook_references(self, refs: list) -> None:
         """Wrap each tagged gdutils reference so that a call reports its name (a claim, judged
-        alongside the static check of the answer cells' source)."""
+        alongside the static check of the learner's source)."""
         try:
             from gdutils import checks
 
@@ -357,11 +308,9 @@ class Runner:
         except Exception:  # noqa: BLE001
             self.checks = None
         for qualname in refs:
-            modname, _, rest = str(qualname).rpartition(".")
-            obj, owner, attr = None, None, None
-            # the qualname may be module.func or module.Class.method
-            for split in range(len(qualname.split(".")) - 1, 0, -1):
-                parts = qualname.split(".")
+            parts = str(qualname).split(".")
+            obj = owner = None
+            for split in range(len(parts) - 1, 0, -1):
                 try:
                     mod = importlib.import_module(".".join(parts[:split]))
                 except Exception:  # noqa: BLE001
@@ -372,7 +321,6 @@ class Runner:
                         owner, obj = obj, getattr(obj, p)
                 except AttributeError:
                     obj = None
-                attr = parts[-1]
                 break
             if obj is None or owner is None:
                 continue
@@ -381,18 +329,18 @@ class Runner:
                     if callable(value) and hasattr(value, "__gd_reference__"):
                         setattr(obj, name, self._logging(value, f"{qualname}.{name}"))
             elif callable(obj):
-                setattr(owner, attr, self._logging(obj, qualname))
+                setattr(owner, parts[-1], self._logging(obj, qualname))
 
     def _logging(self, fn, qualname):
-        import functools
-
-        runner = self
+        kernel = self
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            runner.refs_ran.append(qualname)
+            kernel.refs_ran.append(qualname)
             return fn(*args, **kwargs)
 
+        # no __wrapped__: the unwrapped reference is one attribute away otherwise
+        del wrapper.__wrapped__
         return wrapper
 
     @contextlib.contextmanager
@@ -405,55 +353,57 @@ class Runner:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
     def reap(self) -> int:
-        """Kill every other process of this sandbox (a fork storm, a stray background job)."""
+        """Kill every other process of this sandbox (a fork storm, a stray background job).
+
+        The kernel is the first process of its own pid namespace, so ``kill(-1)`` reaches exactly
+        the processes learner code started, and orphans are ours to reap."""
         if not self.limits.get("pidns"):
             return 0
         import time
 
         def others() -> list[str]:
-            return [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid())]
+            return [p for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
 
         found = others()
         if found:
             with contextlib.suppress(OSError):
                 os.kill(-1, signal.SIGKILL)
             end = time.monotonic() + 2.0
-            while others() and time.monotonic() < end:  # let the namespace's init reap them
-                time.sleep(0.02)
+            while time.monotonic() < end:
+                try:
+                    pid, _ = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    pid = -1
+                if not others():
+                    break
+                if pid <= 0:
+                    time.sleep(0.01)
         return len(found)
 
     def op_run(self, msg: dict) -> dict:
-        self.outputs = []
-        self.text_seen = self.text_dropped = 0
+        self.printed = 0
         self.last_error = None
         source = str(msg.get("source", ""))
+        timeout = float(msg.get("timeout", self.cell_timeout))
         timed_out = False
         try:
-            with self.alarm(float(msg.get("timeout", self.cell_timeout))):
+            with self.alarm(timeout):
                 result = self.run_cell(source, store_history=True)
         except CellTimeout:
             timed_out = True
             result = None
         if os.getpid() != MAIN_PID:
             os._exit(0)
-        strays = self.reap()
-        reply: dict = {"outputs": self.outputs, "strays": strays, "text": self.text_seen,
-                       "dropped": self.text_dropped}
+        reply: dict = {"strays": self.reap(), "printed": self.printed}
         err = None
         if result is not None:
             err = result.error_in_exec or result.error_before_exec
         if timed_out or isinstance(err, CellTimeout):
             reply["timeout"] = True
-            err = err or CellTimeout()
-        if err is not None:
-            info = describe_exception(err)
-            if isinstance(err, CellTimeout):
-                info = {"type": "TimeoutError", "module": "builtins", "bases": [],
-                        "msg": f"the cell ran longer than {msg.get('timeout', self.cell_timeout)} s"}
-            reply["error"] = info
-            tb = self.last_error[2] if self.last_error else ""
-            self.outputs.append({"output_type": "error", "ename": info["type"],
-                                 "evalue": info["msg"], "traceback": tb.splitlines()[-60:]})
+            reply["error"] = {"type": "TimeoutError", "module": "builtins", "bases": [],
+                              "msg": f"the cell ran longer than {timeout:g} s"}
+        elif err is not None:
+            reply["error"] = describe_exception(err)
         return reply
 
     def op_names(self, msg: dict) -> dict:
@@ -466,24 +416,22 @@ class Runner:
         return {"ok": out}
 
     def op_apply(self, msg: dict) -> dict:
-        fn = OPERATIONS.get(msg.get("fn"))
+        fn = ops.OPERATIONS.get(msg.get("fn"))
         if fn is None:
-            return {"exc": {"type": "TypeError", "module": "builtins", "msg": "operation not allowed", "bases": []}}
+            return {"exc": {"type": "TypeError", "module": "builtins",
+                            "msg": "operation not allowed", "bases": []}}
         args = [self.decode(a) for a in msg.get("args", [])]
         kwargs = {str(k): self.decode(v) for k, v in (msg.get("kwargs") or {}).items()}
-        mutable = {}
         import numpy as np
 
-        for key, value in list(enumerate(args)) + list(kwargs.items()):
-            if type(value) in (list, dict, np.ndarray, np.random.Generator):
-                mutable[str(key)] = value
+        mutable = {str(key): value for key, value in list(enumerate(args)) + list(kwargs.items())
+                   if type(value) in (list, dict, np.ndarray, np.random.Generator)}
         forbid = [str(i) for i in msg.get("forbid", [])]
         self.refs_ran = []
         guard = contextlib.nullcontext()
         if forbid and self.checks is not None:
             guard = self.checks.forbid_reference(*forbid)
         reply: dict = {}
-        self.outputs = []
         with self.alarm(float(msg.get("timeout", self.cell_timeout))):
             try:
                 with guard:
@@ -502,7 +450,7 @@ class Runner:
         reply["strays"] = self.reap()
         return reply
 
-    def serve(self) -> None:
+    def serve_forever(self) -> None:
         while True:
             try:
                 msg = wire.recv(self.peer.rfd)
@@ -515,48 +463,49 @@ class Runner:
             self.peer.answer(msg)
 
 
-RUNNER: Runner
+def _close_figures() -> None:
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        with contextlib.suppress(Exception):
+            plt.close("all")
 
 
-def main() -> None:
-    global RUNNER
-    limits = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
-    rfd, wfd = os.dup(0), os.dup(1)
-    os.set_inheritable(rfd, False)
-    os.set_inheritable(wfd, False)
+KERNEL: Kernel
+
+
+def serve(rfd: int, wfd: int, limits: dict) -> None:
+    """Run a kernel on the channel ``(rfd, wfd)`` until the judge closes it; never returns.
+
+    Called in a freshly forked, already unprivileged process; applies ``limits`` (rlimits)
+    before any learner code exists."""
+    global KERNEL, MAIN_PID
+    MAIN_PID = os.getpid()  # this module was imported in the zygote, before the fork
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    work = limits.get("workdir")
-    if work:
-        os.makedirs(work, exist_ok=True)
-        os.chdir(work)
-    # warm imports before the limits and before any learner code
-    import numpy  # noqa: F401
-    from IPython.core import interactiveshell  # noqa: F401
-
-    cache, mpldir = limits.get("mplcache"), os.environ.get("MPLCONFIGDIR")
-    if cache and mpldir and os.path.isdir(cache):
-        import shutil
-
-        with contextlib.suppress(OSError):
-            shutil.copytree(cache, mpldir, dirs_exist_ok=True)
-    if limits.get("preload_matplotlib"):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+    KERNEL = Kernel(rfd, wfd, limits)
+    sys.stdout = CountingStream(KERNEL)
+    sys.stderr = CountingStream(KERNEL)
+    try:
+        KERNEL.make_shell()
+        apply_limits(limits)
+        wire.send(wfd, {"ready": True, "pid": os.getpid()})
+        KERNEL.serve_forever()
+    except BaseException:  # noqa: BLE001 - the judge sees a closed channel
         with contextlib.suppress(Exception):
-            import matplotlib.pyplot  # noqa: F401
-            import matplotlib_inline.backend_inline  # noqa: F401
-    with contextlib.suppress(Exception):
-        import gdutils.checks  # noqa: F401
-    RUNNER = Runner(rfd, wfd, limits)
-    sys.stdout = CapStream(RUNNER, "stdout")
-    sys.stderr = CapStream(RUNNER, "stderr")
-    RUNNER.make_shell()
-    apply_limits(limits)
-    wire.send(wfd, {"ready": True, "pid": os.getpid()})
-    RUNNER.serve()
+            os.write(2, traceback.format_exc().encode()[-2000:])
     os._exit(0)
+
+
+def main() -> None:
+    """``python kernel.py LIMITS_JSON``: a kernel on stdin/stdout, without a zygote (tests)."""
+    limits = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    rfd, wfd = os.dup(0), os.dup(1)
+    serve(rfd, wfd, limits)
 
 
 if __name__ == "__main__":

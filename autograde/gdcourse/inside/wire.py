@@ -7,8 +7,11 @@ Types are kept EXACTLY: a ``float`` subclass or an ``ndarray`` subclass is not d
 an opaque handle. Every other object becomes a numbered handle ``{"$h": id, "side": ..., "type":
 ...}``; the side that owns the object answers later operations on it.
 
-This file is imported both by the trusted grader (``autograde.wire``) and, as a plain file, by the
-runner inside the sandbox: it depends on the standard library and numpy only.
+Modules, classes and functions are never data: they travel as handles, so the trusted side never
+imports, evaluates or looks up a name that the learner chose.
+
+This file is imported both by the trusted grader (``gdcourse.inside.wire``) and, as a plain file,
+by the kernel inside the sandbox: it depends on the standard library and numpy only.
 
 Framing: 8-byte big-endian length, then UTF-8 JSON.
 """
@@ -111,7 +114,7 @@ def decode(v: Any, handle: Callable[[dict], Any], _depth: int = 0) -> Any:
         return [decode(i, handle, _depth + 1) for i in v]
     if t is not dict or len(v) == 0:
         raise ProtocolError(f"unexpected value of type {t.__name__}")
-    if "$h" in v or "$mod" in v:
+    if "$h" in v:
         return handle(v)
     if len(v) != 1:
         raise ProtocolError("malformed tagged value")

@@ -1,22 +1,19 @@
-"""Trusted execution of test cells against the learner's objects living in the sandbox.
+"""Judging one notebook: run the learner's code in its kernel, the instructor's tests here.
 
-Each test cell's SOURCE version (hidden tests included) runs here, in the trusted grader process,
-never in the sandbox. Its free names are bound to :class:`LearnerRef` proxies (or to the data the
-learner's variables hold); every interaction of the test with learner code — a call, an attribute,
-an operator, iteration — is one request to the sandboxed runner, answered with DATA of exact
-types (see :mod:`autograde.wire`) or a handle to another learner object. Mutable arguments
-(arrays, lists, dicts, ``np.random.Generator``) are copied in and their post-call state is copied
-back. Exceptions come back as builtin classes (or gdutils' ``ExerciseError``/``DelegationError``)
-or as :class:`LearnerException` subclasses.
+The judge executes the graded notebook (see :mod:`.build`) in two phases:
 
-A test passes only when this trusted execution completes without an exception — positive
-evidence. The learner can change what the sandbox *claims*, never the code that judges it, and it
-cannot see the test's source, its locals or its expected values: only the arguments it is given.
+1. **In notebook order**: every code cell that is not a test runs in the learner's kernel
+   (answers, learner cells, narrative code); every test cell's *visible* part runs here, in the
+   judge, with the test's free names bound to proxies of the learner's objects.
+2. **Then** the *hidden* part of every test cell whose visible part passed, in order, in the
+   namespace its visible part left.
 
-Compared with recording the test in the learner's kernel and replaying the record afterwards,
-this "live replay" keeps the hidden tests and every expected value out of the sandbox entirely
-(a recorder running the test next to learner code lets ``sys._getframe(1).f_locals`` read the
-expected value), and never diverges from a record.
+So every message a learner can see (a visible test's hint) was produced before any hidden input
+was sent into the sandbox, and nothing learner code prints reaches the feedback: the feedback is
+safe by construction, not by searching pages afterwards.
+
+A test passes only when this trusted execution completes without an exception (positive evidence).
+Learner code can change what its kernel claims, never the code that judges it.
 """
 
 from __future__ import annotations
@@ -24,505 +21,245 @@ from __future__ import annotations
 import builtins
 import functools
 import importlib
-import operator
+import pkgutil
 import time
-import types
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
-from . import sourcecode as sc
-from . import wire
-
-try:
-    from gdutils import checks as _checks
-except Exception:  # pragma: no cover - gdutils is part of the course
-    _checks = None
-
-
-class LearnerException(Exception):
-    """An exception raised by learner code whose class is not a builtin one."""
-
-
-class KernelDied(Exception):
-    """The sandbox is gone (crashed, killed, or spoke nonsense): no evidence is possible."""
-
-
-class InteractionTimeout(BaseException):
-    """A call into learner code ran past its time limit (not catchable by ``except Exception``)."""
-
-
-_SAFE_EXC = {
-    n: c for n, c in vars(builtins).items()
-    if isinstance(c, type) and issubclass(c, Exception) and n not in ("Warning",)
-}
-_SAFE_MODULE_IMPORTS = ("numpy", "math", "cmath", "gdutils", "random", "statistics", "itertools",
-                        "functools", "collections", "operator")
-
-
-@functools.lru_cache(maxsize=512)
-def _exception_class(name: str, module: str, base_name: str) -> type:
-    base = _SAFE_EXC.get(base_name, LearnerException)
-    return type(name, (base,), {"__module__": f"learner.{module}"})
-
-
-def make_exception(info: Any) -> BaseException:
-    if not isinstance(info, dict):
-        return LearnerException("malformed exception")
-    name = str(info.get("type", "Exception"))[:100] or "Exception"
-    module = str(info.get("module", ""))[:100]
-    msg = str(info.get("msg", ""))[:4000]
-    if module == "builtins" and name in _SAFE_EXC:
-        return _SAFE_EXC[name](msg)
-    if module == "gdutils.checks" and _checks is not None and name in ("ExerciseError", "DelegationError"):
-        return getattr(_checks, name)(msg)
-    bases = [b for b in info.get("bases", []) if isinstance(b, str) and b in _SAFE_EXC]
-    if not name.isidentifier():
-        name = "LearnerError"
-    cls = _exception_class(name, module, bases[0] if bases else "")
-    return cls(msg if bases else f"{module}.{name}: {msg}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Proxies for learner objects
-
-
-class LearnerRef:
-    """A learner object that lives in the sandbox; each use is a request there."""
-
-    __slots__ = ("_gd_session", "_gd_id", "_gd_type", "__weakref__")
-    __array_ufunc__ = None  # numpy defers to our reflected operators instead of coercing
-    __gd_typename__ = "learner object"
-
-    def __init__(self, session: Session, hid: int, tname: str) -> None:
-        object.__setattr__(self, "_gd_session", session)
-        object.__setattr__(self, "_gd_id", hid)
-        object.__setattr__(self, "_gd_type", tname)
-
-    def _gd(self, fn: str, *args: Any, **kwargs: Any) -> Any:
-        return object.__getattribute__(self, "_gd_session").apply(fn, (self, *args), kwargs)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._gd("call", *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        return self._gd("getattr", name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self._gd("setattr", name, value)
-
-    def __bool__(self) -> bool:
-        return _typed(self._gd("bool"), bool, "__bool__")
-
-    def __len__(self) -> int:
-        return _typed(self._gd("len"), int, "__len__")
-
-    def __float__(self) -> float:
-        return _typed(self._gd("float"), float, "__float__")
-
-    def __int__(self) -> int:
-        return _typed(self._gd("int"), int, "__int__")
-
-    def __index__(self) -> int:
-        return _typed(self._gd("index"), int, "__index__")
-
-    def __complex__(self) -> complex:
-        return _typed(self._gd("complex"), complex, "__complex__")
-
-    def __iter__(self) -> Any:
-        it = self._gd("iter")
-        return it if isinstance(it, LearnerRef) else iter(it)
-
-    def __next__(self) -> Any:
-        return self._gd("next")
-
-    def __contains__(self, item: Any) -> bool:
-        return _typed(self._gd("contains", item), bool, "__contains__")
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._gd("getitem", key)
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self._gd("setitem", key, value)
-
-    def __delitem__(self, key: Any) -> None:
-        self._gd("delitem", key)
-
-    def __neg__(self) -> Any:
-        return self._gd("neg")
-
-    def __pos__(self) -> Any:
-        return self._gd("pos")
-
-    def __abs__(self) -> Any:
-        return self._gd("abs")
-
-    def __invert__(self) -> Any:
-        return self._gd("invert")
-
-    def __hash__(self) -> int:
-        return hash(("learner", object.__getattribute__(self, "_gd_id")))
-
-    def __repr__(self) -> str:
-        return f"<learner object of type {object.__getattribute__(self, '_gd_type')}>"
-
-    __str__ = __repr__
-
-    def __format__(self, spec: str) -> str:
-        return repr(self)
-
-    def __dir__(self) -> list[str]:
-        return []
-
-
-def _typed(value: Any, t: type, what: str) -> Any:
-    if type(value) is not t:
-        raise TypeError(f"{what} of a learner object returned {type(value).__name__}, not {t.__name__}")
-    return value
-
-
-def _binop(name: str) -> Any:
-    def method(self: LearnerRef, other: Any) -> Any:
-        return self._gd(name, other)
-
-    method.__name__ = f"__{name}__"
-    return method
-
-
-for _n in ("add", "sub", "mul", "truediv", "floordiv", "matmul", "pow", "mod",
-           "radd", "rsub", "rmul", "rtruediv", "rfloordiv", "rmatmul", "rpow", "rmod",
-           "eq", "ne", "lt", "le", "gt", "ge"):
-    setattr(LearnerRef, f"__{_n}__", _binop(_n))
-
-
-@functools.lru_cache(maxsize=256)
-def _ref_class(tname: str) -> type:
-    # one subclass per learner type, so hints can name it ("an object of type AlwaysEqual")
-    short = tname.rsplit(".", 1)[-1] or "object"
-    return type(f"Learner_{short}" if short.isidentifier() else "LearnerObject", (LearnerRef,),
-                {"__slots__": (), "__gd_typename__": f"learner.{tname}"})
-
-
-class Opaque:
-    """A trusted object the sandbox may hold but not use."""
-
-    __slots__ = ()
-
-
-# ---------------------------------------------------------------------------------------------
-# What the sandbox may do with trusted objects (callbacks the test passes in)
-
-_TRUSTED_OPS = {
-    "call": lambda f, *a, **k: f(*a, **k),
-    "getattr": getattr,
-    "len": len, "iter": iter, "next": next, "bool": bool, "float": float, "int": int,
-    "getitem": operator.getitem, "contains": operator.contains,
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
-    "matmul": operator.matmul, "pow": operator.pow, "neg": operator.neg,
-    "radd": lambda a, b: b + a, "rsub": lambda a, b: b - a, "rmul": lambda a, b: b * a,
-    "rtruediv": lambda a, b: b / a, "rmatmul": lambda a, b: b @ a, "rpow": lambda a, b: b ** a,
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le,
-    "gt": operator.gt, "ge": operator.ge,
-}
-
-
-def usable(obj: Any) -> bool:
-    """May learner code use this trusted object (call it, read its public attributes)?
-
-    Functions and classes defined in test cells, numpy ufuncs, math functions, gdutils objects,
-    bound methods and partials of those. Never modules, ``open``, ``eval`` and the like.
-    """
-    if isinstance(obj, np.ufunc):
-        return True
-    if isinstance(obj, types.FunctionType):
-        return obj.__code__.co_filename.startswith("<gdtest") or str(obj.__module__ or "").startswith("gdutils")
-    if isinstance(obj, types.MethodType):
-        return usable(obj.__self__) or usable(obj.__func__)
-    if isinstance(obj, functools.partial):
-        return usable(obj.func)
-    if isinstance(obj, types.BuiltinFunctionType):
-        return getattr(obj.__self__, "__name__", None) in ("math", "cmath")
-    if isinstance(obj, types.ModuleType):
-        return False
-    t = obj if isinstance(obj, type) else type(obj)
-    mod = str(getattr(t, "__module__", "") or "")
-    return mod == "__gdtest__" or mod.startswith("gdutils")
-
-
-# ---------------------------------------------------------------------------------------------
-# The session
+from .. import cells as sc
+from . import static
+from .build import Graded
+from .proxies import InteractionTimeout, KernelDied, KernelLink, Session
+
+HIDDEN_FAILED = ("hidden tests failed: the answer passes the visible checks but not the hidden "
+                 "ones (other inputs or edge cases). Re-read the exercise's specification.")
+STATUS_ORDER = {"ok": 0, "timeout": 1, "crashed": 2, "invalid": 3, "missing": 4}
+#: gdutils modules that only draw: never reference solutions, and slow to import
+_DISPLAY_MODULES = {"plotting", "widgets", "explorers"}
+
+
+def worst(a: str, b: str) -> str:
+    """The more serious of two statuses."""
+    return a if STATUS_ORDER[a] >= STATUS_ORDER[b] else b
+
+
+@functools.lru_cache(maxsize=8)
+def reference_tags(modules: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """qualname -> the exercise ids that forbid it (as ``checks.reference`` records them).
+
+    Imports every non-display module of each package in ``modules`` (so that their
+    ``@checks.reference`` decorators have run), then reads ``gdutils.checks.REFERENCES``."""
+    try:
+        from gdutils import checks
+    except ImportError:
+        return {}
+    for name in modules:
+        try:
+            pkg = importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - a module being written must not stop grading
+            continue
+        for info in pkgutil.iter_modules(getattr(pkg, "__path__", [])):
+            if info.name.startswith("_") or info.name in _DISPLAY_MODULES:
+                continue
+            try:
+                importlib.import_module(f"{name}.{info.name}")
+            except Exception:  # noqa: BLE001
+                pass
+    tags: dict[str, set[str]] = {}
+    for key, names in checks.REFERENCES.items():
+        for q in names:
+            tags.setdefault(q, set()).update({key, key.split(":", 1)[0]})
+    return {q: frozenset(t) for q, t in tags.items()}
 
 
 @dataclass
-class Events:
-    timeouts: list[str] = field(default_factory=list)
-    strays: int = 0
-    died: str | None = None
-    killed_for_timeout: bool = False
+class JudgeSettings:
+    """What the judge needs to know besides the notebook."""
 
-
-class Session:
-    """The trusted side of one sandbox: proxies, callbacks, the delegation guard."""
-
-    def __init__(self, sandbox: Any, *, cell_timeout: float, deadline: float,
-                 tainted: dict[str, set[str]], ref_tags: dict[str, frozenset[str]]) -> None:
-        self.sb = sandbox
-        self.cell_timeout = cell_timeout
-        self.deadline = deadline
-        self.tainted = tainted  # learner name -> reference qualnames its source refers to
-        self.origin: dict[int, str] = {}  # learner handle -> the notebook name it came from
-        self.ref_tags = ref_tags  # every known reference qualname -> tags
-        self.trusted: dict[int, tuple[Any, bool]] = {}
-        self.next_id = 0
-        self.events = Events()
-        self.context = ""  # which cell is running, for reasons
-
-    # -- codec -----------------------------------------------------------------------------
-    def ref(self, obj: Any) -> dict:
-        if isinstance(obj, LearnerRef):
-            return {"$h": object.__getattribute__(obj, "_gd_id"), "side": "s"}
-        self.next_id += 1
-        self.trusted[self.next_id] = (obj, usable(obj))
-        t = type(obj)
-        return {"$h": self.next_id, "side": "t", "type": f"{t.__module__}.{t.__qualname__}",
-                "callable": callable(obj)}
-
-    def resolve(self, d: dict) -> Any:
-        if "$mod" in d:
-            name = d["$mod"]
-            if isinstance(name, str) and name.split(".")[0] in _SAFE_MODULE_IMPORTS:
-                try:
-                    return importlib.import_module(name)
-                except ImportError:
-                    pass
-            return _ref_class(f"module {str(name)[:80]}")(self, -1, "module")
-        hid = d.get("$h")
-        if type(hid) is not int:
-            raise wire.ProtocolError("bad handle")
-        if d.get("side") == "s":
-            tname = str(d.get("type", "object"))[:200]
-            return _ref_class(tname)(self, hid, tname)
-        if d.get("side") == "t" and hid in self.trusted:
-            obj, ok = self.trusted[hid]
-            return obj if ok else Opaque()
-        raise wire.ProtocolError("unknown handle")
-
-    def encode(self, x: Any) -> Any:
-        return wire.encode(x, self.ref)
-
-    def decode(self, x: Any) -> Any:
-        return wire.decode(x, self.resolve)
-
-    # -- transport -------------------------------------------------------------------------
-    def request(self, msg: dict, timeout: float) -> dict:
-        if self.events.died:
-            raise KernelDied(self.events.died)
-        now = time.monotonic()
-        overall = self.deadline <= now + timeout
-        deadline = min(now + timeout, self.deadline)
-        try:
-            return self.sb.peer.request(msg, deadline)
-        except wire.ChannelTimeout:
-            self.sb.close()
-            self.events.killed_for_timeout = True
-            why = ("the overall time limit was reached" if overall else
-                   f"learner code ignored its {self.cell_timeout:g} s time limit and was killed after {timeout:.0f} s")
-            self.events.died = f"killed: {why} ({self.context})"
-            self.events.timeouts.append(self.events.died)
-            raise InteractionTimeout(self.events.died) from None
-        except wire.ProtocolError as exc:
-            status = self.sb.exit_status(wait=3.0)
-            if status is None:
-                self.sb.close()
-                self.events.died = f"the kernel broke the protocol ({exc}) in {self.context}"
-            else:
-                self.events.died = f"the kernel died (exit status {status}) in {self.context}"
-            raise KernelDied(self.events.died) from None
-
-    def _grace(self) -> float:
-        return self.cell_timeout + 10.0
-
-    def run_cell(self, source: str) -> dict:
-        reply = self.request({"op": "run", "source": source, "timeout": self.cell_timeout}, self._grace())
-        if reply.get("timeout"):
-            self.events.timeouts.append(f"{self.context} ran past the {self.cell_timeout:g} s cell time limit")
-        self.events.strays += int(reply.get("strays") or 0) if type(reply.get("strays")) is int else 0
-        return reply
-
-    def fetch_names(self, names: list[str]) -> dict[str, Any]:
-        reply = self.request({"op": "names", "names": names}, self._grace())
-        if reply.get("timeout"):
-            raise InteractionTimeout("looking up the notebook's names timed out")
-        values = reply.get("ok")
-        if not isinstance(values, dict):
-            raise KernelDied("malformed reply")
-        out = {k: self.decode(v) for k, v in values.items() if k in names}
-        for k, v in out.items():
-            if isinstance(v, LearnerRef):
-                self.origin[object.__getattribute__(v, "_gd_id")] = k
-        return out
-
-    # -- one interaction -------------------------------------------------------------------
-    def apply(self, fn: str, args: tuple, kwargs: dict) -> Any:
-        forbid = frozenset(_checks.active_forbidden()) if _checks is not None else frozenset()
-        target = args[0] if args and isinstance(args[0], LearnerRef) else None
-        origin = self.origin.get(object.__getattribute__(target, "_gd_id")) if target is not None else None
-        if fn == "call" and forbid and origin in self.tainted:
-            self._delegation({q: self.ref_tags.get(q, frozenset()) for q in self.tainted[origin]}, forbid)
-        enc_args = [self.encode(a) for a in args]
-        enc_kwargs = {k: self.encode(v) for k, v in kwargs.items()}
-        mutable = {str(i): a for i, a in enumerate(args)
-                   if type(a) in (list, dict, np.ndarray, np.random.Generator)}
-        mutable.update({k: v for k, v in kwargs.items()
-                        if type(v) in (list, dict, np.ndarray, np.random.Generator)})
-        reply = self.request({"op": "apply", "fn": fn, "args": enc_args, "kwargs": enc_kwargs,
-                              "forbid": sorted(forbid), "timeout": self.cell_timeout}, self._grace())
-        if reply.get("timeout"):
-            self.events.timeouts.append(f"a call in {self.context} ran past the {self.cell_timeout:g} s limit")
-            raise InteractionTimeout(f"learner code ran past the {self.cell_timeout:g} s time limit")
-        if type(reply.get("strays")) is int:
-            self.events.strays += reply["strays"]
-        post = reply.get("post")
-        if isinstance(post, dict):
-            for key, enc in post.items():
-                if key in mutable:
-                    _write_back(mutable[key], self.decode(enc))
-        refs = reply.get("refs")
-        if forbid and isinstance(refs, list):
-            ran = {}
-            for q in map(str, refs):
-                key = q if q in self.ref_tags else q.rsplit(".", 1)[0]
-                ran[q] = self.ref_tags.get(key, frozenset())
-            self._delegation(ran, forbid)
-        if "exc" in reply:
-            raise make_exception(reply["exc"])
-        if "ok" not in reply:
-            raise KernelDied("malformed reply")
-        value = self.decode(reply["ok"])
-        if isinstance(value, LearnerRef) and origin is not None:
-            self.origin.setdefault(object.__getattribute__(value, "_gd_id"), origin)
-        return value
-
-    def _delegation(self, refs: dict[str, frozenset[str]], forbid: frozenset[str]) -> None:
-        for qualname, tags in sorted(refs.items()):
-            if tags & forbid and _checks is not None:
-                raise _checks.DelegationError(
-                    f"your answer calls {qualname}, gdutils' own solution of this exercise. "
-                    "The point of the exercise is to write it yourself: the tests do not accept "
-                    "the reference implementation."
-                )
-
-    # -- callbacks from the sandbox ---------------------------------------------------------
-    def dispatch(self, msg: dict) -> dict:
-        try:
-            if msg.get("op") != "apply" or msg.get("fn") not in _TRUSTED_OPS:
-                raise TypeError("operation not allowed on an object of the test")
-            fn = msg["fn"]
-            raw_args = msg.get("args") or []
-            if not raw_args or not isinstance(raw_args[0], dict) or raw_args[0].get("side") != "t":
-                raise TypeError("operation not allowed")
-            args = [self.decode(a) for a in raw_args]
-            kwargs = {str(k): self.decode(v) for k, v in (msg.get("kwargs") or {}).items()}
-            target = args[0]
-            if isinstance(target, Opaque):
-                raise TypeError("this object of the test cannot be used by learner code")
-            if fn == "getattr" and (len(args) != 2 or type(args[1]) is not str or args[1].startswith("_")):
-                raise AttributeError("only public attributes of the test's objects are available")
-            value = _TRUSTED_OPS[fn](*args, **kwargs)
-            return {"ok": self.encode(value)}
-        except (InteractionTimeout, KernelDied):
-            raise
-        except Exception as exc:  # noqa: BLE001 - returned to learner code as data
-            return {"exc": {"type": type(exc).__name__ if type(exc).__name__ in _SAFE_EXC else "RuntimeError",
-                            "module": "builtins", "msg": str(exc)[:2000], "bases": []}}
-
-
-def _write_back(orig: Any, new: Any) -> None:
-    """Copy the post-call state of a mutable argument back into the test's object."""
-    t = type(orig)
-    if t is not type(new):
-        return
-    if t is np.ndarray:
-        if orig.shape == new.shape and orig.dtype == new.dtype and orig.flags.writeable:
-            np.copyto(orig, new)
-    elif t is list:
-        orig[:] = new
-    elif t is dict:
-        orig.clear()
-        orig.update(new)
-    elif t is np.random.Generator and type(orig.bit_generator) is type(new.bit_generator):
-        orig.bit_generator.state = new.bit_generator.state
-
-
-# ---------------------------------------------------------------------------------------------
-# Running one test cell
+    assignment: str
+    cell_timeout: float = 30.0
+    deadline: float = float("inf")  # time.monotonic() by which the submission must be done
+    reference_modules: tuple[str, ...] = ("gdutils",)
+    expected_gdutils: str | None = None  # where the kernel must import gdutils from
 
 
 @dataclass
-class TestOutcome:
+class TestVerdict:
+    """The outcome of one test cell (points are decided by the parent, from the source)."""
+
     passed: bool
-    failed_part: str | None = None  # "visible" | "hidden" | None
+    failed_part: str | None = None  # visible | hidden | None
     ename: str | None = None
     message: str | None = None
-    timeout: bool = False
-    died: bool = False
 
 
-def _error_text(exc: BaseException) -> tuple[str, str]:
-    name = type(exc).__name__
-    if isinstance(exc, LearnerRef):  # pragma: no cover - defensive
-        name = "LearnerException"
-    return name, str(exc)
+@dataclass
+class NotebookVerdicts:
+    """Everything the judge reports about one notebook (plain data)."""
+
+    name: str
+    status: str = "ok"
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    tests: dict[str, TestVerdict] = field(default_factory=dict)
+    fatal: str | None = None  # the grader itself is broken (not this submission's fault)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
-def run_test(session: Session, grade_id: str, source: str) -> TestOutcome:
-    """Execute a test cell's source (visible part, then hidden part) with trusted code."""
-    try:
-        names = sorted(sc.free_names(source))
-    except SyntaxError as exc:
-        return TestOutcome(False, "visible", "SyntaxError", f"the test cell does not compile: {exc}")
+def _part_code(grade_id: str, source: str) -> tuple[Any, Any]:
+    """(visible code, hidden code or None), compiled; a cell whose parts do not compile apart
+    (hidden tests inside a block) runs whole, as hidden: its messages are never shown."""
     visible, hidden = sc.split_hidden(source)
-    parts = [("visible", visible), ("hidden", hidden)] if hidden.strip() else [("visible", visible)]
     try:
-        compiled = [(p, compile(code, f"<gdtest {grade_id} {p}>", "exec")) for p, code in parts]
+        v = compile(visible, f"<gdtest {grade_id} visible>", "exec")
+        h = compile(hidden, f"<gdtest {grade_id} hidden>", "exec") if hidden.strip() else None
+        return v, h
     except SyntaxError:
-        # hidden tests inside a block: run the whole cell, attribute a failure by line number
-        compiled = [("whole", compile(source, f"<gdtest {grade_id} whole>", "exec"))]
-    hidden_from = visible.count("\n") + 1 if hidden.strip() else None
-    ns: dict[str, Any] = {"__name__": "__gdtest__", "__builtins__": builtins}
+        return None, compile(source, f"<gdtest {grade_id} whole>", "exec")
+
+
+def _run(code: Any, ns: dict, part: str) -> TestVerdict | None:
+    """Execute one part of a test; None when it passed."""
     try:
-        ns.update(session.fetch_names(names))
+        exec(code, ns)  # noqa: S102 - the instructor's test code
     except InteractionTimeout as exc:
-        return TestOutcome(False, "visible", "TimeoutError", str(exc), timeout=True)
+        return TestVerdict(False, part, "TimeoutError", str(exc))
     except KernelDied as exc:
-        return TestOutcome(False, "visible", "KernelDied", str(exc), died=True)
-    for part, code in compiled:
+        return TestVerdict(False, part, "KernelDied", str(exc))
+    except MemoryError:
+        return TestVerdict(False, part, "MemoryError",
+                           "the test ran out of memory on what the answer sent back")
+    except BaseException as exc:  # noqa: BLE001 - any exception is a failed test
+        return TestVerdict(False, part, type(exc).__name__, str(exc)[:4000])
+    return None
+
+
+def grade_notebook(graded: Graded, link: KernelLink, cfg: JudgeSettings, *, name: str,
+                   files: dict[str, bytes] | None = None) -> NotebookVerdicts:
+    """Run the notebook ``graded`` against the kernel behind ``link``; judge every test."""
+    import base64
+
+    t0 = time.monotonic()
+    res = NotebookVerdicts(name=name, warnings=list(graded.warnings))
+    tags = reference_tags(tuple(cfg.reference_modules))
+    refs = {q for q, t in tags.items() if cfg.assignment in t}
+    learner = [(_where(s, i), s.run) for i, s in enumerate(graded.slots)
+               if s.kind in ("answer", "learner") and s.run]
+    deleg = static.analyse(learner, refs)
+    res.flags = list(deleg.flags)
+    if any(deleg.tainted.values()):
+        res.warnings.append("the answer refers to gdutils' reference solution: "
+                            + ", ".join(sorted({q for qs in deleg.tainted.values() for q in qs})))
+    session = Session(link, cell_timeout=cfg.cell_timeout, deadline=cfg.deadline,
+                      tainted=deleg.tainted, ref_tags=tags)
+    ev = session.events
+    memory_hit = process_hit = False
+    try:
+        link.connect(session.dispatch)
+        session.context = "start-up"
+        enc = {k: base64.b64encode(v).decode() for k, v in (files or {}).items()}
+        reply = session.request({"op": "init", "files": enc, "references": sorted(refs)}, 120.0)
+        where = reply.get("gdutils")
+        if not reply.get("ok"):
+            raise KernelDied("the kernel refused to start")
+        if cfg.expected_gdutils and where != cfg.expected_gdutils:
+            res.fatal = (f"the sandbox imports gdutils from {str(where)[:200]}, not from "
+                         f"{cfg.expected_gdutils} as the grader does: refusing to grade")
+            link.stop()
+            return res
+    except (KernelDied, InteractionTimeout) as exc:
+        ev.died = ev.died or f"the sandbox did not start: {exc}"
+
+    pending: list[tuple[str, Any, dict]] = []
+    for i, slot in enumerate(graded.slots):
+        if slot.kind == "test":
+            gid = slot.grade_id or f"cell-{i}"
+            session.context = f"cell {gid}"
+            why = _flagged(slot.test_source or "", deleg)
+            if why:
+                res.tests[gid] = TestVerdict(False, "visible", "DelegationError", why)
+                continue
+            if ev.died:
+                res.tests[gid] = TestVerdict(False, "visible", "NotGraded", f"not run: {ev.died}")
+                continue
+            ns: dict[str, Any] = {"__name__": "__gdtest__", "__builtins__": builtins}
+            try:
+                visible, hidden = _part_code(gid, slot.test_source or "")
+                ns.update(session.fetch_names(sorted(sc.free_names(slot.test_source or ""))))
+            except SyntaxError as exc:
+                res.tests[gid] = TestVerdict(False, "visible", "SyntaxError", f"the test does not compile: {exc}")
+                continue
+            except (InteractionTimeout, KernelDied) as exc:
+                res.tests[gid] = TestVerdict(False, "visible", type(exc).__name__, str(exc))
+                continue
+            verdict = _run(visible, ns, "visible") if visible is not None else None
+            if verdict is not None:
+                res.tests[gid] = verdict
+            elif hidden is not None:
+                pending.append((gid, hidden, ns))
+            else:
+                res.tests[gid] = TestVerdict(True)
+            continue
+        if slot.kind not in ("answer", "learner", "narrative") or not slot.run or ev.died:
+            continue
+        session.context = f"cell {_where(slot, i)}"
         try:
-            exec(code, ns)  # noqa: S102 - trusted instructor code
-        except InteractionTimeout as exc:
-            return TestOutcome(False, _part(part, exc, hidden_from), "TimeoutError", str(exc), timeout=True)
-        except KernelDied as exc:
-            return TestOutcome(False, _part(part, exc, hidden_from), "KernelDied", str(exc), died=True)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # noqa: BLE001 - any exception is a failed test
-            ename, msg = _error_text(exc)
-            return TestOutcome(False, _part(part, exc, hidden_from), ename, msg)
-    return TestOutcome(True)
+            reply = session.run_cell(slot.run)
+        except (KernelDied, InteractionTimeout):
+            continue
+        err = reply.get("error") if isinstance(reply.get("error"), dict) else None
+        if err and err.get("type") == "MemoryError":
+            memory_hit = True
+            res.reasons.append(f"memory limit hit in {session.context}")
+        elif err and (err.get("type") == "BlockingIOError" or
+                      (type(reply.get("strays")) is int and reply["strays"] > 8)):
+            process_hit = True
+            res.reasons.append(f"process limit hit in {session.context}; stray processes killed")
+        elif err and slot.kind != "narrative":
+            res.warnings.append(f"{session.context} raised {str(err.get('type'))[:60]} while grading")
+        elif err:
+            res.warnings.append(f"narrative {session.context} raised {str(err.get('type'))[:60]} "
+                                "while grading (a learner answer it needs may be broken)")
+
+    for gid, hidden, ns in pending:
+        session.context = f"cell {gid} (hidden part)"
+        if ev.died:
+            res.tests[gid] = TestVerdict(False, "hidden", "NotGraded", f"not run: {ev.died}")
+            continue
+        verdict = _run(hidden, ns, "hidden")
+        res.tests[gid] = verdict if verdict is not None else TestVerdict(True)
+
+    link.stop()
+    if ev.died and not ev.killed_for_timeout:
+        res.status = "crashed"
+        res.reasons.insert(0, ev.died)
+    elif memory_hit or process_hit:
+        res.status = "crashed"
+    if ev.timeouts:
+        res.status = worst(res.status, "timeout")
+        res.reasons.insert(0, ev.timeouts[0])
+    res.seconds = round(time.monotonic() - t0, 3)
+    return res
 
 
-def _part(part: str, exc: BaseException, hidden_from: int | None) -> str:
-    if part != "whole":
-        return part
-    tb = exc.__traceback__
-    line = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename.startswith("<gdtest"):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    if hidden_from is not None and line is not None and line >= hidden_from:
-        return "hidden"
-    return "visible"
+def _where(slot: Any, index: int) -> str:
+    return slot.grade_id or f"#{index + 1}"
+
+
+def _flagged(test_source: str, deleg: static.Delegation) -> str | None:
+    try:
+        used = sc.free_names(test_source)
+    except SyntaxError:
+        return None
+    hits = sorted(n for n in used if n in deleg.flagged)
+    if not hits:
+        return None
+    name = hits[0]
+    how = ", ".join(deleg.flagged[name][:3])
+    return (f"uses the reference implementation: `{name}` is reached indirectly ({how}). "
+            "Write the exercise with plain code; the tests do not accept code that loads or "
+            "inspects other code.")

@@ -1,28 +1,32 @@
-"""Starting the in-sandbox runner: bubblewrap where it works, a loud fallback where it does not.
+"""Starting the sandbox: one zygote per batch (see ``inside/zygote.py``), under bubblewrap.
 
-The sandbox (``bwrap``) gets: new pid, network, IPC and UTS namespaces (no network at all, not even
-loopback is needed: the channel is a pipe); a whitelist of read-only system paths (``/usr``,
-``/etc``, the Python installation, the virtual environment and ``gdutils``) so that the course
-directory, the gradebook, ``solutions/``, the exchange and other students' work simply do not
-exist inside; a size-limited tmpfs as the working copy (``/home/student/work``) and ``/tmp``;
-``--die-with-parent`` and ``--new-session``. As root, the runner then drops to an unprivileged
-uid (one per worker slot, so process limits are per sandbox) with ``setpriv``, with no
-capabilities. The runner applies its own rlimits (address space, CPU, processes, file size,
-open files) before any learner code exists.
+The zygote gets new pid, network, IPC and UTS namespaces (no network at all: the channels are
+pipes); a read-only whitelist of system paths (``/usr``, ``/etc``, the Python installation, the
+virtual environment), the grader's own ``gdutils`` at ``/opt/gdgrade/lib/gdutils`` (first on the
+import path, so the sandbox runs exactly the library the grader judges with) and the inside
+modules at ``/opt/gdgrade/inside``. The course directory, the gradebook, ``solutions/``, the
+exchange and other students' work do not exist inside. Each kernel it forks then gets its own
+namespaces, file systems, cgroup and uid (see the zygote's docstring).
 
-Where bwrap cannot run (not installed, no user namespaces, not Linux) the runner is started as a
-plain subprocess with the same rlimits, in a temporary directory, as the unprivileged uid when we
-are root — and every result says ``sandbox: NONE`` loudly.
+Modes (:func:`probe`):
+
+``root``    bubblewrap run as root; kernels drop to ``uid_base + slot``;
+``userns``  bubblewrap in an unprivileged user namespace (a normal user); kernels keep the one
+            mapped uid and lose every capability;
+``none``    no bubblewrap (not Linux, not installed, namespaces disabled): the zygote is a plain
+            process; kernels get a private folder, rlimits, and (as root) an unprivileged uid.
+            Every result then says ``NOT SANDBOXED`` loudly.
 """
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import functools
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -30,52 +34,57 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import wire
+from .fence import CgroupBatch
 
-RUNNER_DIR = "/opt/gdgrade"
-MPL_CACHE_IN = "/opt/gdgrade/mplcache"
-WORKDIR = "/home/student/work"
-HERE = Path(__file__).resolve().parent
+INSIDE = Path(__file__).resolve().parent.parent / "inside"
+OPT = "/opt/gdgrade"
+HOME = "/home/student"
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be started or broke down: a failure of the grader, not of a
+    submission."""
 
 
 @dataclass
 class SandboxSettings:
+    """Limits of one kernel (the sandbox of one notebook of one submission)."""
+
     mode: str = "auto"  # auto | bwrap | none
-    memory_mb: int = 3072
+    memory_mb: int = 3072  # the whole sandbox (cgroup), and each process (address space)
     cpu_seconds: int = 900
     nproc: int = 64
     fsize_mb: int = 64
     nofile: int = 512
     tmpfs_mb: int = 512
     uid_base: int = 64000
-    extra_paths: list[str] = field(default_factory=list)  # read-only, added to PYTHONPATH
-    preload_matplotlib: bool = True
+    cell_timeout: float = 30.0
+    extra_paths: list[str] = field(default_factory=list)  # read-only, on the import path
+    force_userns: bool = False  # tests: exercise the unprivileged mode as root
 
 
 @dataclass
 class SandboxInfo:
-    mode: str  # "bwrap" or "none"
+    """Which sandbox this machine gives (``mode``: root | userns | none)."""
+
+    mode: str
     detail: str
     warning: str | None = None
 
     @property
     def label(self) -> str:
-        return self.detail if self.mode == "bwrap" else f"NONE ({self.warning})"
+        return self.detail if self.mode != "none" else f"NONE ({self.warning})"
 
 
 def _python_roots() -> list[str]:
-    """Directories the runner's Python needs: the installation, the venv, import roots."""
-    roots: list[str] = []
-    for p in {sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))}:
-        roots.append(os.path.realpath(p))
-    import gdutils
-
-    roots.append(os.path.dirname(os.path.realpath(gdutils.__file__)))
+    """Folders the sandboxed Python needs: the installation, the venv, site-packages."""
+    roots = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix,
+                                           os.path.dirname(os.path.realpath(sys.executable)))}
     for entry in sys.path:
-        if entry and os.path.isdir(entry) and "site-packages" in entry:
-            roots.append(os.path.realpath(entry))
+        if entry and os.path.isdir(entry) and "-packages" in entry:
+            roots.add(os.path.realpath(entry))
     out: list[str] = []
-    for r in sorted(set(roots), key=len):
+    for r in sorted(roots, key=len):
         if r.startswith(("/usr/", "/etc/")) or r in ("/usr", "/etc", "/"):
             continue
         if not any(r == o or r.startswith(o + "/") for o in out):
@@ -83,9 +92,27 @@ def _python_roots() -> list[str]:
     return out
 
 
-def _mpl_cache() -> str | None:
-    """A matplotlib font cache built once by trusted code, copied into each sandbox (building it
-    inside every fresh sandbox would cost about a second per submission)."""
+def judge_imports(settings: SandboxSettings) -> tuple[str, ...]:
+    """Folders a judge process must be able to import from (Python, the venv, gdutils)."""
+    return tuple(_python_roots() + [gdutils_dir()] + [os.path.realpath(p) for p in settings.extra_paths])
+
+
+def gdutils_dir() -> str:
+    """The folder of the gdutils package this grader imports (and judges with)."""
+    import gdutils
+
+    return os.path.dirname(os.path.realpath(gdutils.__file__))
+
+
+def expected_gdutils(info: SandboxInfo) -> str:
+    """Where a kernel must find gdutils: the bind in the sandbox, or the grader's own folder."""
+    return f"{OPT}/lib/gdutils" if info.mode != "none" else gdutils_dir()
+
+
+@functools.lru_cache(maxsize=1)
+def mpl_cache() -> str | None:
+    """A matplotlib font cache built once by trusted code and mounted read-only in the sandbox
+    (building it in every fresh sandbox would cost about a second)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = os.path.join(base, "gdcourse", f"matplotlib-{os.geteuid()}")
     if not os.path.isdir(path) or not any(n.startswith("fontlist") for n in os.listdir(path)):
@@ -93,31 +120,35 @@ def _mpl_cache() -> str | None:
         env = dict(os.environ, MPLCONFIGDIR=path)
         env.pop("MPLBACKEND", None)
         subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=False)
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120,
+                       check=False)
     return path if os.path.isdir(path) else None
 
 
-def sandbox_env(extra_paths: list[str]) -> dict[str, str]:
+def sandbox_env(info: SandboxInfo, extra_paths: list[str]) -> dict[str, str]:
+    """The zygote's (and so every kernel's) environment: nothing of the grader's."""
+    lib = [f"{OPT}/lib"] if info.mode != "none" else [os.path.dirname(gdutils_dir())]
+    cache = mpl_cache()
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": "/home/student",
+        "HOME": HOME,
         "USER": "student",
         "LANG": "C.UTF-8",
         "LC_ALL": "C.UTF-8",
         "TMPDIR": "/tmp",
         "NBGRADER_EXECUTION": "autograde",
+        "MPLBACKEND": "agg",
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "NUMEXPR_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONNOUSERSITE": "1",
-        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "PYTHONPATH": os.pathsep.join(lib + [os.path.realpath(p) for p in extra_paths]),
+        "MPLCONFIGDIR": (f"{OPT}/mplcache" if info.mode != "none" else cache) or "/tmp/matplotlib",
         "IPYTHONDIR": "/tmp/ipython",
         "JUPYTER_PLATFORM_DIRS": "1",
     }
-    if extra_paths:
-        env["PYTHONPATH"] = os.pathsep.join(extra_paths)
     return env
 
 
@@ -126,11 +157,13 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def bwrap_argv(settings: SandboxSettings, slot: int, command: list[str]) -> list[str]:
+def bwrap_argv(settings: SandboxSettings, userns: bool, cgroup_binds: dict[str, str],
+               command: list[str]) -> list[str]:
+    """bubblewrap's command line for the zygote."""
     argv = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
-            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    if os.geteuid() != 0:
-        argv.append("--unshare-user")
+            "--unshare-ipc", "--unshare-uts", "--cap-add", "ALL"]
+    if userns:
+        argv += ["--unshare-user", "--uid", "0", "--gid", "0"]
     for p in ("/usr", "/etc"):
         argv += ["--ro-bind", p, p]
     for p in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -138,15 +171,15 @@ def bwrap_argv(settings: SandboxSettings, slot: int, command: list[str]) -> list
             argv += ["--symlink", os.readlink(p), p]
         elif os.path.isdir(p):
             argv += ["--ro-bind", p, p]
-    # The throw-away file systems come first: a checkout (and so the venv and gdutils) may live
-    # under /tmp, and a tmpfs mounted after its bind would hide it.
+    # The throw-away file systems come first: a checkout (and so the venv) may live under /tmp,
+    # and a tmpfs mounted after its bind would hide it.
     argv += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(64 << 20), "--tmpfs", "/tmp",
-             "--perms", "0777", "--size", str(settings.tmpfs_mb << 20), "--tmpfs", "/home/student",
-             "--perms", "0755", "--dir", RUNNER_DIR]
+             "--perms", "0755", "--size", str(settings.tmpfs_mb << 20), "--tmpfs", HOME,
+             "--perms", "0755", "--dir", OPT, "--perms", "0755", "--dir", f"{OPT}/lib",
+             "--perms", "0755", "--dir", f"{OPT}/cg"]
     made: set[str] = set()
-    binds = _python_roots() + [os.path.realpath(p) for p in settings.extra_paths]
-    for root in binds:
+    for root in _python_roots() + [os.path.realpath(p) for p in settings.extra_paths]:
         if root.startswith("/usr/") or not os.path.exists(root):
             continue
         for anc in _ancestors(root):
@@ -154,88 +187,105 @@ def bwrap_argv(settings: SandboxSettings, slot: int, command: list[str]) -> list
                 argv += ["--perms", "0755", "--dir", anc]
                 made.add(anc)
         argv += ["--ro-bind", root, root]
-    for name in ("runner.py", "wire.py"):
-        argv += ["--ro-bind", str(HERE / name), f"{RUNNER_DIR}/{name}"]
-    cache = _mpl_cache()
+    argv += ["--ro-bind", str(INSIDE), f"{OPT}/inside",
+             "--ro-bind", gdutils_dir(), f"{OPT}/lib/gdutils"]
+    cache = mpl_cache()
     if cache:
-        argv += ["--ro-bind", cache, MPL_CACHE_IN]
-    argv += ["--chdir", "/home/student", "--"]
-    if os.geteuid() == 0:
-        uid = str(settings.uid_base + slot)
-        argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
-                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+        argv += ["--ro-bind", cache, f"{OPT}/mplcache"]
+    for host, inside in cgroup_binds.items():
+        argv += ["--dir", inside, "--bind", host, inside]
+    argv += ["--chdir", HOME, "--"]
     return argv + command
 
 
-@functools.lru_cache(maxsize=4)
-def probe(mode: str = "auto") -> SandboxInfo:
-    """Find out once whether bubblewrap works here."""
+@functools.lru_cache(maxsize=8)
+def probe(mode: str = "auto", force_userns: bool = False) -> SandboxInfo:
+    """Find out once whether bubblewrap works here, and how."""
     if mode == "none":
         return SandboxInfo("none", "none", "NOT SANDBOXED: sandboxing disabled by configuration "
                                            "(--sandbox none); learner code ran with rlimits only")
     why = None
+    userns = force_userns or os.geteuid() != 0
     if not sys.platform.startswith("linux"):
         why = f"not Linux ({sys.platform})"
     elif shutil.which("bwrap") is None:
         why = "bubblewrap (bwrap) is not installed"
-    elif os.geteuid() == 0 and shutil.which("setpriv") is None:
-        why = "setpriv (util-linux) is missing"
     if why is None:
-        argv = bwrap_argv(SandboxSettings(), 0, [sys.executable, "-c", "pass"])
+        argv = bwrap_argv(SandboxSettings(), userns, {}, [sys.executable, "-c", "import numpy"])
         try:
-            proc = subprocess.run(argv, capture_output=True, timeout=60, env=sandbox_env([]))
+            proc = subprocess.run(argv, capture_output=True, timeout=60,
+                                  env=sandbox_env(SandboxInfo("root", ""), []))
             if proc.returncode != 0:
                 why = "bwrap failed: " + proc.stderr.decode(errors="replace").strip()[:300]
         except (OSError, subprocess.TimeoutExpired) as exc:
             why = f"bwrap failed: {exc}"
     if why is None:
-        who = "an unprivileged uid via setpriv" if os.geteuid() == 0 else "the invoking user in a user namespace"
-        return SandboxInfo("bwrap", f"bwrap ({who}, no network)")
+        if userns:
+            return SandboxInfo("userns", "bwrap (user namespace, no capabilities, no network)")
+        return SandboxInfo("root", "bwrap (an unprivileged uid per worker, no network)")
     if mode == "bwrap":
-        raise RuntimeError(f"sandbox required but unavailable: {why}")
-    who = ("an unprivileged uid" if os.geteuid() == 0 and _fallback_uid(SandboxSettings().uid_base) is not None
-           else "the grader's own user")
-    return SandboxInfo("none", "none", f"NOT SANDBOXED: {why}; learner code ran as {who} with rlimits only, "
-                                       "able to read what that user can read")
+        raise SandboxError(f"sandbox required but unavailable: {why}")
+    who = "an unprivileged uid" if os.geteuid() == 0 else "the grader's own user"
+    return SandboxInfo("none", "none", f"NOT SANDBOXED: {why}; learner code ran as {who} with "
+                                       "rlimits only, able to read what that user can read")
 
 
 @functools.lru_cache(maxsize=16)
-def _fallback_uid(uid: int) -> int | None:
-    """Without bubblewrap, as root: drop to ``uid`` if that uid can run this Python at all
-    (a Python under /root cannot be executed by another user)."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        proc = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=functools.partial(_preexec, uid, {}),
-                              capture_output=True, timeout=60, cwd="/")
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return uid if proc.returncode == 0 else None
-
-
-def _preexec(uid: int | None, limits: dict) -> None:  # runs in the child before exec
-    os.setsid()
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the grader
-    except OSError:
-        pass
-    if uid is not None:
+def _uid_can_run_python(uid: int) -> bool:
+    """Without bubblewrap, as root: can ``uid`` read this Python's files at all (a Python under a
+    0700 /root cannot be used by another user)?"""
+    def drop() -> None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
 
+    try:
+        proc = subprocess.run([sys.executable, "-c", "import numpy, IPython"], preexec_fn=drop,
+                              capture_output=True, timeout=60, cwd="/")
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
 
-class Sandbox:
-    """One started runner. ``peer`` speaks to it; ``close()`` kills it (and everything it left)."""
 
-    def __init__(self, settings: SandboxSettings, slot: int = 0) -> None:
+def preload_modules(sources: list[dict]) -> list[str]:
+    """gdutils (and other library) modules the source notebooks import: the zygote imports them
+    once, so no kernel pays for them."""
+    import ast
+
+    mods: list[str] = ["gdutils", "gdutils.checks"]
+    for nb in sources:
+        for cell in nb.get("cells", []):
+            if cell.get("cell_type") != "code":
+                continue
+            src = cell.get("source", "")
+            src = "".join(src) if isinstance(src, list) else str(src)
+            try:
+                tree = ast.parse(src)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                for n in names:
+                    top = n.split(".")[0]
+                    if top in ("gdutils", "numpy", "matplotlib", "ipywidgets", "scipy") and n not in mods:
+                        mods.append(n)
+    return mods
+
+
+class Zygote:
+    """The running zygote of a batch: ``spawn`` a kernel, ``kill`` it, ``close`` everything."""
+
+    def __init__(self, settings: SandboxSettings, info: SandboxInfo, *, preload: list[str],
+                 cgroups: CgroupBatch | None = None) -> None:
         self.settings = settings
-        self.slot = slot
-        self.info = probe(settings.mode)
-        self.tmpdir: str | None = None
-        self.peer: wire.Peer | None = None
-        self.ready = False
+        self.info = info
+        self.workbase: str | None = None
+        parent_sock, child_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sock = parent_sock
         limits = {
             "as": settings.memory_mb << 20,
             "cpu": settings.cpu_seconds,
@@ -243,52 +293,42 @@ class Sandbox:
             "fsize": settings.fsize_mb << 20,
             "nofile": settings.nofile,
             "core": 0,
-            "preload_matplotlib": settings.preload_matplotlib,
+            "cell_timeout": settings.cell_timeout,
         }
-        env = sandbox_env([os.path.realpath(p) for p in settings.extra_paths])
+        config: dict = {"mode": info.mode, "uid_base": settings.uid_base, "limits": limits,
+                        "tmpfs_mb": settings.tmpfs_mb, "tmp_mb": 64, "home": HOME,
+                        "preload": list(preload), "control_fd": child_sock.fileno()}
+        binds: dict[str, str] = {}
+        if cgroups is not None:
+            if info.mode == "none":
+                paths = {k: str(v) for k, v in cgroups.bases.items()}
+            else:
+                paths = {k: f"{OPT}/cg/{k}" for k in cgroups.bases}
+                binds = {str(v): f"{OPT}/cg/{k}" for k, v in cgroups.bases.items()}
+            config["cgroups"] = cgroups.zygote_spec(paths, settings.memory_mb, settings.nproc)
+        env = sandbox_env(info, settings.extra_paths)
         self._errfile = tempfile.TemporaryFile()
-        if self.info.mode == "bwrap":
-            limits["pidns"] = True
-            limits["workdir"] = WORKDIR
-            limits["mplcache"] = MPL_CACHE_IN
-            cmd = [sys.executable, f"{RUNNER_DIR}/runner.py", json.dumps(limits)]
-            argv = bwrap_argv(settings, slot, cmd)
-            preexec = functools.partial(_preexec, None, limits)
-            cwd = None
+        if info.mode == "none":
+            self.workbase = tempfile.mkdtemp(prefix="gdgrade-")
+            os.chmod(self.workbase, 0o711)
+            config["workbase"] = self.workbase
+            config["drop_uid"] = os.geteuid() == 0 and _uid_can_run_python(settings.uid_base)
+            config["home"] = self.workbase
+            argv = [sys.executable, str(INSIDE / "zygote.py"), json.dumps(config)]
+            cwd = self.workbase
         else:
-            self.tmpdir = tempfile.mkdtemp(prefix="gdgrade-")
-            uid = _fallback_uid(settings.uid_base + slot)
-            work = os.path.join(self.tmpdir, "work")
-            os.makedirs(os.path.join(self.tmpdir, "tmp"))
-            os.makedirs(work)
-            if uid is not None:
-                for d in (self.tmpdir, work, os.path.join(self.tmpdir, "tmp")):
-                    os.chown(d, uid, uid)
-            env.update(HOME=self.tmpdir, TMPDIR=os.path.join(self.tmpdir, "tmp"),
-                       MPLCONFIGDIR=os.path.join(self.tmpdir, "tmp", "matplotlib"),
-                       IPYTHONDIR=os.path.join(self.tmpdir, "tmp", "ipython"))
-            limits["workdir"] = work
-            limits["mplcache"] = _mpl_cache()
-            argv = [sys.executable, str(HERE / "runner.py"), json.dumps(limits)]
-            preexec = functools.partial(_preexec, uid, limits)
-            cwd = work
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self._errfile, env=env, cwd=cwd, preexec_fn=preexec,
-                                     close_fds=True)
-        self.started = time.monotonic()
-
-    def wait_ready(self, dispatch, timeout: float = 120.0) -> None:
-        self.peer = wire.Peer(self.proc.stdout.fileno(), self.proc.stdin.fileno(), dispatch)
-        try:
-            msg = wire.recv(self.peer.rfd, time.monotonic() + timeout)
-        except (wire.ProtocolError, wire.ChannelTimeout) as exc:
-            raise RuntimeError(f"the sandboxed runner did not start: {exc}; {self.stderr()}") from None
-        if not msg.get("ready"):
-            raise RuntimeError("the sandboxed runner did not start")
-        self.ready = True
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
+            cmd = [sys.executable, f"{OPT}/inside/zygote.py", json.dumps(config)]
+            argv = bwrap_argv(settings, info.mode == "userns", binds, cmd)
+            cwd = None
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self._errfile, env=env, cwd=cwd,
+                                     pass_fds=(child_sock.fileno(),), start_new_session=True)
+        child_sock.close()
+        self.ready = self._recv(180.0)
+        if not self.ready.get("ready"):
+            err = self.stderr()
+            self.close()
+            raise SandboxError(f"the sandbox did not start: {self.ready.get('error', '')} {err}".strip())
 
     def stderr(self) -> str:
         try:
@@ -297,64 +337,71 @@ class Sandbox:
         except (OSError, ValueError):
             return ""
 
-    def exit_status(self, wait: float = 2.0) -> int | None:
+    def _recv(self, timeout: float) -> dict:
+        self.sock.settimeout(timeout)
         try:
-            return self.proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            return None
+            data = self.sock.recv(1 << 16)
+        except (OSError, TimeoutError) as exc:
+            return {"error": f"no answer from the sandbox ({exc})"}
+        if not data:
+            return {"error": "the sandbox closed its control channel"}
+        try:
+            return json.loads(data)
+        except ValueError:
+            return {"error": "malformed answer from the sandbox"}
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, kid: int, slot: int) -> tuple[int, int]:
+        """Fork kernel ``kid``; returns the judge's ends of its channel ``(read_fd, write_fd)``."""
+        to_kernel_r, to_kernel_w = os.pipe()
+        from_kernel_r, from_kernel_w = os.pipe()
+        try:
+            socket.send_fds(self.sock, [json.dumps({"op": "spawn", "kid": kid, "slot": slot}).encode()],
+                            [to_kernel_r, from_kernel_w])
+            reply = self._recv(60.0)
+        except OSError as exc:
+            reply = {"error": str(exc)}
+        finally:
+            os.close(to_kernel_r)
+            os.close(from_kernel_w)
+        if not reply.get("ok"):
+            os.close(to_kernel_w)
+            os.close(from_kernel_r)
+            raise SandboxError(f"could not start a kernel: {reply.get('error')} {self.stderr()}".strip())
+        return from_kernel_r, to_kernel_w
+
+    def kill(self, kid: int) -> dict:
+        """Kill kernel ``kid`` and everything it started; its exit status and cgroup events."""
+        try:
+            self.sock.send(json.dumps({"op": "kill", "kid": kid}).encode())
+            return self._recv(60.0)
+        except OSError as exc:
+            return {"error": str(exc)}
 
     def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.send(json.dumps({"op": "exit"}).encode())
+            self._recv(5.0)
+        with contextlib.suppress(OSError):
+            self.sock.close()
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                self.proc.kill()
-            except OSError:
-                pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
-                f.close()
-            except OSError:
-                pass
-        if self.info.mode == "none" and self.settings.uid_base is not None and os.geteuid() == 0:
-            # kill what the learner left behind under the slot's uid (only that uid)
-            uid = self.settings.uid_base + self.slot
-            subprocess.run(["pkill", "-KILL", "-U", str(uid)], check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if self.tmpdir:
-            shutil.rmtree(self.tmpdir, ignore_errors=True)
-        self._errfile.close()
+        if self.workbase:
+            shutil.rmtree(self.workbase, ignore_errors=True)
+        with contextlib.suppress(OSError, ValueError):
+            self._errfile.close()
 
 
-class SandboxPool:
-    """Keeps one runner started ahead of time, so the next submission does not wait for Python,
-    numpy and IPython to import (the spare has no submission files until ``init``)."""
-
-    def __init__(self, settings: SandboxSettings, slot: int = 0, spare: bool = True) -> None:
-        self.settings = settings
-        self.slot = slot
-        self.spare_enabled = spare
-        self._spare: Sandbox | None = None
-
-    def take(self) -> Sandbox:
-        sb, self._spare = self._spare, None
-        if sb is None or not sb.alive():
-            if sb is not None:
-                sb.close()
-            sb = Sandbox(self.settings, self.slot)
-        return sb
-
-    def prestart(self) -> None:
-        if self.spare_enabled and self._spare is None:
-            self._spare = Sandbox(self.settings, self.slot)
-
-    def close(self) -> None:
-        if self._spare is not None:
-            self._spare.close()
-            self._spare = None
+def wait_gone(pid: int, timeout: float = 5.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return
+        time.sleep(0.01)
