@@ -8,8 +8,7 @@ import json
 import zipfile
 
 import pytest
-
-from autograde.collect import student_of
+from gdcourse.commands.collect import student_of
 
 from .course_builder import ASSIGNMENT, correct, gdcourse, make_course, with_answers
 
@@ -46,8 +45,9 @@ def test_release_collect_grade_feedback_export(tmp_path):
                     json.dumps(with_answers(good, ex1="def step(x, lr, df):\n    return x + lr * df(x)\n")))
         zf.writestr("../evil/00-fixture.ipynb", json.dumps(good))
     proc = gdcourse(root, "collect", ASSIGNMENT, "--zip", str(zpath))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "skipped ../evil/00-fixture.ipynb" in proc.stderr
+    # 1: something was refused (the ../evil entry), the others were collected
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "'../evil/00-fixture.ipynb': '..' path component" in proc.stdout
     assert not (tmp_path / "evil").exists()
 
     proc = gdcourse(root, "grade", ASSIGNMENT)
@@ -78,8 +78,8 @@ def test_plain_nbgrader_reads_the_same_config(tmp_path):
     root = make_course(tmp_path / "plain")
     proc = gdcourse(root, "release", ASSIGNMENT)
     assert proc.returncode == 0
-    from autograde.config import load_course
-    from autograde.gradebook import run_nbgrader
+    from gdcourse.commands.config import load_course
+    from gdcourse.commands.gradebook import run_nbgrader
 
     course = load_course(root)
     out = run_nbgrader(course, "db", "assignment", "list")

@@ -178,8 +178,10 @@ def parser() -> argparse.ArgumentParser:
                        description="Exit status: 0 every upload collected, 1 something refused "
                                    "or not collected (see the summary), 2 nothing could be done.")
     c.add_argument("assignment", metavar="ASSIGNMENT")
-    c.add_argument("--zip", metavar="FILE", help="an LMS download (Moodle, Canvas, folder per student)")
-    c.add_argument("--map", metavar="CSV", help="lms_id,student_id renaming of LMS or exchange names")
+    c.add_argument("--zip", metavar="FILE",
+                   help="an LMS download (Moodle, Canvas, folder per student)")
+    c.add_argument("--map", metavar="CSV",
+                   help="lms_id,student_id renaming of LMS or exchange names")
     c.add_argument("--max-entries", type=_positive, metavar="N",
                    help="refuse a zip or an exchange with more entries than this (default 20000)")
     c.add_argument("--zip-timezone", metavar="TZ",

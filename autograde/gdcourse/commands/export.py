@@ -1,8 +1,13 @@
 """``gdcourse export``: one row per (student, assignment), one column per graded question.
 
 Scores come from nbgrader's gradebook (so manual grades entered in the formgrader count); the
-status, reason and sandbox come from our results store. A manually graded question that nobody
-graded yet is left empty and listed in ``needs_manual_grade``.
+status, reason, sandbox, warnings and flags come from our results store. A manually graded
+question that nobody graded yet is left empty and listed in ``needs_manual_grade``.
+
+Student ids, reasons and warnings can carry text a student chose, so every CSV cell a spreadsheet
+would run as a formula (a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return) gets a leading
+``'`` (OWASP, "CSV Injection"; :func:`~gdcourse.commands.names.csv_safe`); ``raw=True``
+(``gdcourse export --raw``) writes the cells exactly. JSON is always exact.
 """
 
 from __future__ import annotations
@@ -12,12 +17,23 @@ import io
 import json
 from typing import Any
 
-from . import results
 from .. import cells as sc
+from . import results
 from .config import Course
+from .names import csv_safe
 
 BASE = ["student_id", "assignment"]
-TAIL = ["score", "max_score", "status", "reason", "needs_manual_grade", "sandbox", "warnings"]
+TAIL = ["score", "max_score", "status", "reason", "needs_manual_grade", "sandbox", "warnings",
+        "flags"]
+
+
+def _joined(value: Any) -> str:
+    # records written by other versions may hold a string or nothing instead of a list
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return " | ".join(str(v) for v in value)
+    return str(value)
 
 
 def _question_order(course: Course, assignment: str) -> list[tuple[str, str]]:
@@ -85,18 +101,42 @@ def rows(course: Course, assignment: str | None = None) -> tuple[list[str], list
                 row.update(score=total, max_score=max_total, status=status, reason=reason,
                            needs_manual_grade=" ".join(manual),
                            sandbox=(rec or {}).get("sandbox", ""),
-                           warnings=" | ".join((rec or {}).get("warnings", [])))
+                           warnings=_joined((rec or {}).get("warnings")),
+                           flags=_joined((rec or {}).get("flags")))
                 out.append(row)
     return BASE + columns + TAIL, out
 
 
-def render(course: Course, fmt: str = "csv", assignment: str | None = None) -> str:
+def render(course: Course, fmt: str = "csv", assignment: str | None = None, *,
+           raw: bool = False) -> str:
+    """The export as text.
+
+    Parameters
+    ----------
+    course
+        The course.
+    fmt
+        ``"csv"`` or ``"json"``.
+    assignment
+        Only this assignment (default: all).
+    raw
+        CSV only: write cells exactly; by default a cell starting with ``=``, ``+``, ``-``,
+        ``@``, tab or carriage return gets a leading ``'``. JSON is always exact.
+
+    Returns
+    -------
+    str
+        The CSV (RFC 4180: one header line, one line per row, CRLF line ends) or the JSON
+        document.
+    """
     columns, data = rows(course, assignment)
     if fmt == "json":
         return json.dumps({"columns": columns, "rows": data}, indent=1)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    w.writeheader()
+    cell = (lambda v: v) if raw else csv_safe
+    buf = io.StringIO(newline="")
+    # RFC 4180 line ends: the writer then quotes cells holding "\r" too, so they survive
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([cell(c) for c in columns])
     for r in data:
-        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
+        w.writerow([cell("" if r.get(c) is None else r.get(c)) for c in columns])
     return buf.getvalue()

@@ -224,7 +224,7 @@ def grade_assignment(course: Course, assignment: str, *, students: list[str] | N
             signal.signal(sig, on_signal)
         if todo:
             zygote = launcher.Zygote(sb, info, preload=launcher.preload_modules(list(sources.values())),
-                                     cgroups=cgroups)
+                                     cgroups=cgroups, label=f"{course.root} {assignment}")
             _run_batch(course, assignment, todo, sources, zygote, gs, nworkers, report, progress,
                        cgroups, info, prints, journal_file if not students else None)
     except Interrupted as exc:

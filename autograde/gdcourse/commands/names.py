@@ -175,7 +175,7 @@ def map_student_id(raw: str) -> tuple[str, str | None]:
 
     A valid id is returned as it is. Otherwise the name is folded: leading and trailing spaces
     dropped, Unicode decomposed (NFKD) with combining marks removed (``José`` -> ``Jose``), a few
-    Latin letters NFKD keeps transliterated (``ß`` -> ``ss``, ``ø`` -> ``o``, ``ł`` -> ``l``, ...),
+    Latin letters NFKD keeps transliterated (``ß`` -> ``ss``, ``ø`` -> ``o``, ``ł`` -> ``l``...),
     runs of spaces turned into one ``_`` (``Ada Lovelace`` -> ``Ada_Lovelace``). Other characters
     are not guessed at: if the result is not a valid :func:`student_id`, the name is refused.
 
@@ -344,7 +344,7 @@ def parse_submission_time(text: str) -> datetime | None:
         from nbgrader.utils import parse_utc
 
         when = parse_utc(text)
-    except Exception:  # noqa: BLE001 - dateutil raises several types; any of them means "unreadable"
+    except Exception:  # noqa: BLE001 - dateutil raises several types, all meaning "unreadable"
         return None
     if not isinstance(when, datetime):
         return None

@@ -120,6 +120,15 @@ class CgroupBatch:
                         return int(parts[1])
         return 0
 
+    def peak_mb(self, name: str) -> int:
+        """The most memory cgroup ``name`` ever used (MB)."""
+        for ctl, base in self.bases.items():
+            f = base / name / ("memory.max_usage_in_bytes" if self.version == 1 else "memory.peak")
+            if ctl in ("memory", "unified") and f.exists():
+                text = f.read_text().strip()
+                return int(text) >> 20 if text.isdigit() else 0
+        return 0
+
     def remove(self, name: str) -> None:
         for base in self.bases.values():
             _rmdir_cgroup(base / name)

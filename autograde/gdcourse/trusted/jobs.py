@@ -260,9 +260,10 @@ def finish(job: Job, zygote: Zygote, sources: dict[str, dict], settings: GradeSe
         if name not in job.killed:
             job.killed.add(name)
             job.stats[name] = zygote.kill(kid)
-    judge_oom = 0
+    judge_oom = judge_peak = 0
     if cgroups is not None and job.judge_cgroup:
         judge_oom = cgroups.oom_kills(job.judge_cgroup)
+        judge_peak = cgroups.peak_mb(job.judge_cgroup)
         cgroups.remove(job.judge_cgroup)
     result, problem = _parse_result(job.buffer)
     if job.timed_out:
@@ -275,7 +276,10 @@ def finish(job: Job, zygote: Zygote, sources: dict[str, dict], settings: GradeSe
             problem = f"the tests' process died (signal {-status})"
         else:
             problem = f"the tests' process failed: {problem}"
-    return build_record(job, result, problem, sources, settings, sandbox_label)
+    rec = build_record(job, result, problem, sources, settings, sandbox_label)
+    if judge_peak:
+        rec["judge_memory_peak_mb"] = judge_peak
+    return rec
 
 
 def _parse_result(buffer: bytearray) -> tuple[dict | None, str | None]:

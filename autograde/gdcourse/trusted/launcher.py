@@ -280,7 +280,7 @@ class Zygote:
     """The running zygote of a batch: ``spawn`` a kernel, ``kill`` it, ``close`` everything."""
 
     def __init__(self, settings: SandboxSettings, info: SandboxInfo, *, preload: list[str],
-                 cgroups: CgroupBatch | None = None) -> None:
+                 cgroups: CgroupBatch | None = None, label: str = "") -> None:
         self.settings = settings
         self.info = info
         self.workbase: str | None = None
@@ -297,7 +297,8 @@ class Zygote:
         }
         config: dict = {"mode": info.mode, "uid_base": settings.uid_base, "limits": limits,
                         "tmpfs_mb": settings.tmpfs_mb, "tmp_mb": 64, "home": HOME,
-                        "preload": list(preload), "control_fd": child_sock.fileno()}
+                        "preload": list(preload), "control_fd": child_sock.fileno(),
+                        "batch": label}  # names the batch in `ps` (the course folder)
         binds: dict[str, str] = {}
         if cgroups is not None:
             if info.mode == "none":
