@@ -21,8 +21,17 @@ import pytest
 from gdcourse import cells as sc
 from gdcourse.trusted import launcher
 
-from . import students
-from .course_builder import AUTO, auto_score, correct, export, gdcourse, learner, make_course, submit, with_answers
+from .course_builder import (
+    AUTO,
+    auto_score,
+    correct,
+    export,
+    gdcourse,
+    learner,
+    make_course,
+    submit,
+    with_answers,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 A = "00-fixture"
@@ -185,7 +194,7 @@ def test_finding4_hidden_inputs_never_reach_the_feedback(batch):
     hidden_x0 = np.random.default_rng(7).normal(size=4)  # ex1's hidden input (the fixture)
     needles = [f"{v:.6f}"[:7] for v in hidden_x0] + [repr(float(v))[:8] for v in hidden_x0]
     pages = {p.parent.parent.name: p for p in (root / "autograde" / "feedback").glob(f"*/{A}/*.html")}
-    for who, row in rows.items():
+    for who in rows:
         if who.startswith(("a-", "g-", "z", "f-")):
             assert who in pages, f"no feedback page for the honest {who}"
     text = pages["d-leak"].read_text()

@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pytest
+
 from gdcourse.commands.collect import student_of
 
 from .course_builder import ASSIGNMENT, correct, gdcourse, make_course, with_answers

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from gdcourse.commands import collect
 
 from .course_builder import ASSIGNMENT, correct, export, gdcourse, make_course
@@ -786,8 +787,9 @@ def test_graded_after_a_zip_with_student_written_timestamps(course):
     rows = export(course.root)
     for s in ("ada", "bob"):
         assert rows[s]["status"] == "ok" and float(rows[s]["score"]) == 8.0, rows[s]
-    from gdcourse.commands.config import load_course
     from nbgrader.api import Gradebook
+
+    from gdcourse.commands.config import load_course
 
     c = load_course(course.root)
     with Gradebook(c.db_url, c.course_id) as gb:

@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+
 from gdcourse.commands import results
 from gdcourse.commands.config import load_course
 

@@ -16,7 +16,16 @@ import pytest
 from gdcourse.trusted import launcher
 from gdcourse.trusted.fence import CgroupBatch
 
-from .course_builder import ASSIGNMENT, AUTO, correct, export, gdcourse, make_course, submit, with_answers
+from .course_builder import (
+    ASSIGNMENT,
+    AUTO,
+    correct,
+    export,
+    gdcourse,
+    make_course,
+    submit,
+    with_answers,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 

@@ -7,6 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from gdcourse.commands.names import (
     RefusedName,
     assignment_id,
@@ -19,8 +22,6 @@ from gdcourse.commands.names import (
     shown,
     student_id,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 HOSTILE_IDS = [
     "../../x", "../../../../evil-student", "/abs", "/etc/passwd", "alice/../bob", "alice/bob",

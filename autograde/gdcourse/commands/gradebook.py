@@ -14,13 +14,12 @@ from __future__ import annotations
 import logging
 import os
 import re
-import stat
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from nbgrader.converters.autograde import Autograde
 from nbgrader.preprocessors import (
