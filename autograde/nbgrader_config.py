@@ -53,7 +53,10 @@ c.IgnorePattern.pattern = r".*Warning.*"
 c.Execute.timeout = 60
 
 # Learner text is rendered for the instructor (formgrader) and in feedback: never run its HTML.
+# nbgrader's own templates ignore `sanitize_html` for markdown cells, so every exporter also runs
+# nbconvert's SanitizeHTML preprocessor (markdown, raw cells, HTML outputs; scripts dropped).
 c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.preprocessors = ["nbconvert.preprocessors.sanitize.SanitizeHTML"]
 
 # Feedback never shows hidden tests (their source, their tracebacks), also for plain
 # `nbgrader generate_feedback`; `gdcourse feedback --show-hidden` turns this off.

@@ -102,6 +102,18 @@ def finding4_leak() -> dict:
     return nb
 
 
+def markup() -> dict:
+    """Learner markup that would run in the instructor's formgrader and in feedback."""
+    nb = correct()
+    nb["cells"].insert(2, {"cell_type": "markdown", "metadata": {}, "id": "note",
+                           "source": "note <script>alert('md')</script> <img src=x onerror=alert('img')>"})
+    answer = next(c for c in nb["cells"] if sc.grade_id(c) == "ex2-answer")
+    answer["outputs"] = [{"output_type": "display_data", "metadata": {},
+                          "data": {"text/html": "<script>alert('out')</script>",
+                                   "application/javascript": "alert('js')", "text/plain": "ok"}}]
+    return nb
+
+
 DELEGATION = {
     "importlib": "import importlib\n_m = importlib.import_module('gdfix' + 'ture')\n"
                  "def step(x, lr, df):\n    return _m.step(x, lr, df)\n",
@@ -124,6 +136,7 @@ def batch(tmp_path_factory):
         **{f"e-delegation-{k}": with_answers(correct(), ex1=v) for k, v in DELEGATION.items()},
         "f-untouched": untouched,
         "g-honest-from-release": _filled(untouched),
+        "h-markup": markup(),
         "z-honest": correct(),
         "zz-partly": with_answers(correct(), ex1="def step(x, lr, df):\n    return x + lr * df(x)\n"),
     }
@@ -203,6 +216,18 @@ def test_finding4_hidden_inputs_never_reach_the_feedback(batch):
         assert needle not in text, needle  # ...but never a hidden input
     # the leak attack loses only what it broke
     assert [rows["d-leak"][g] for g in AUTO] == [2.0, 0.0, 3.0]
+
+
+def test_learner_markup_never_runs_in_feedback(batch):
+    root, _, rows = batch
+    assert gdcourse(root, "feedback", A, "--student", "h-markup").returncode == 0
+    page = (root / "autograde" / "feedback" / "h-markup" / A / f"{A}.html").read_text()
+    import re
+
+    assert not re.search(r"<script>alert|<img[^>]*onerror", page)  # shown as text at most
+    for needle in ("alert('out')", "alert('js')"):  # HTML and JavaScript outputs are dropped
+        assert needle not in page, needle
+    assert [rows["h-markup"][g] for g in AUTO] == [2.0, 3.0, 3.0]
 
 
 @pytest.mark.parametrize("variant", sorted(DELEGATION))
@@ -291,3 +316,32 @@ def test_finding3_callbacks_cannot_drive_the_judge_past_its_limits(callbacks):
     if peak is not None:  # measured where the judge has its own cgroup
         assert peak <= 1024 + 64, peak
     assert os.path.exists(root / "autograde" / "gradebook.db")
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding 4, the other half: the old leak check matched hidden lines as substrings and deleted
+# honest pages (02: `r = 1.0 - lr * c...`; 07: `from gdutils import autograd`; 09: `def __next__`).
+
+HONEST_PAGES = ["02-gd-1d", "07-backprop-scalar", "09-minibatch-sgd"]
+
+
+def test_feedback_of_honest_answers_to_real_assignments_is_never_deleted(tmp_path):
+    import shutil
+
+    from gdcourse import api
+
+    from .course_builder import REPO
+
+    root = make_course(tmp_path / "c", cell_timeout=30, timeout=300)
+    for a in HONEST_PAGES:
+        shutil.copytree(REPO / "solutions" / a, root / "solutions" / a)
+        src = REPO / "solutions" / a / f"{a}.ipynb"
+        submit(root, "ada", api.correct_submission(src), f"{a}.ipynb", assignment=a)
+    for a in HONEST_PAGES:
+        graded = gdcourse(root, "grade", a)
+        assert graded.returncode == 0, graded.stdout + graded.stderr
+        fb = gdcourse(root, "feedback", a)
+        assert fb.returncode == 0, fb.stdout + fb.stderr
+        page = root / "autograde" / "feedback" / "ada" / a / f"{a}.html"
+        assert page.is_file(), a
+        assert "hidden tests failed" not in page.read_text()

@@ -91,12 +91,12 @@ def _processes_mentioning(marker: str) -> list[str]:
     return found
 
 
-SLOW = "import time\ntime.sleep(1.5)\n"
+SLOW = "import time\ntime.sleep(3)\n"
 
 
 def test_sigterm_stops_everything_and_a_rerun_resumes(tmp_path):
     root = make_course(tmp_path / "c", cell_timeout=10, timeout=60)
-    names = [f"s{i}" for i in range(6)]
+    names = [f"s{i}" for i in range(10)]
     for s in names:
         submit(root, s, with_answers(correct(), ex1=SLOW + "def step(x, lr, df):\n    return x - lr * df(x)\n"))
     env = dict(os.environ)
@@ -106,9 +106,9 @@ def test_sigterm_stops_everything_and_a_rerun_resumes(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     results = root / "autograde" / "results" / ASSIGNMENT
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(results.glob("s*.json"))) < 2:
-        time.sleep(0.1)
-    assert len(list(results.glob("s*.json"))) >= 2, "nothing was graded in time"
+    while time.monotonic() < deadline and not list(results.glob("s*.json")):
+        time.sleep(0.05)
+    assert list(results.glob("s*.json")), "nothing was graded in time"
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGTERM, (proc.returncode, out, err)
@@ -116,7 +116,7 @@ def test_sigterm_stops_everything_and_a_rerun_resumes(tmp_path):
     time.sleep(1.0)
     assert _processes_mentioning(str(root)) == []  # no judge, zygote or kernel outlives the command
     done = {p.stem: p.stat().st_mtime_ns for p in results.glob("s*.json")}
-    assert 2 <= len(done) < len(names), done
+    assert 1 <= len(done) < len(names), done
 
     again = gdcourse(root, "grade", ASSIGNMENT, "--workers", "2")
     assert again.returncode == 0, again.stdout + again.stderr
@@ -130,3 +130,21 @@ def test_sigterm_stops_everything_and_a_rerun_resumes(tmp_path):
     third = gdcourse(root, "grade", ASSIGNMENT, "--workers", "2")
     assert third.returncode == 0 and "resuming" not in third.stderr
     assert json.loads((results / "s0.json").read_text())["status"] == "ok"
+
+
+@pytest.mark.skipif(launcher.probe("auto").mode == "none", reason="needs the bubblewrap sandbox")
+def test_the_unprivileged_namespace_sandbox_grades_and_isolates(tmp_path):
+    # what an instructor without root gets (here forced as root): one mapped uid, no capabilities
+    from . import students
+
+    root = make_course(tmp_path / "c")
+    submit(root, "correct", correct())
+    submit(root, "cheat-files", students.cheats(str(root))["cheat-files"])
+    proc = gdcourse(root, "grade", ASSIGNMENT, "--sandbox", "userns")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = export(root)
+    assert [rows["correct"][g] for g in AUTO] == [2.0, 3.0, 3.0]
+    assert "user namespace" in rows["correct"]["sandbox"]
+    rec = json.loads((root / "autograde" / "results" / ASSIGNMENT / "cheat-files.json").read_text())
+    report = rec["notebooks"][ASSIGNMENT]["tests"]["ex1-tests"]["message"]
+    assert report.count("READ-FAILED") == 4 and "OK" not in report.replace("READ-FAILED", ""), report

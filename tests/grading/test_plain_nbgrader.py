@@ -94,3 +94,23 @@ def test_staged_autograde_reads_what_it_overrides():
 
     src = inspect.getsource(Autograde)
     assert "self._sanitizing" in src and "def _input_directory" in src
+
+
+def test_nbgrader_release_feedback_works_after_gdcourse_grade(tmp_path):
+    # the documented way to return feedback on a hub: gdcourse grade + feedback, then plain
+    # `nbgrader release_feedback`, which needs the submission's secret beside the feedback
+    from .course_builder import correct, gdcourse, make_course, submit
+
+    root = make_course(tmp_path / "c")
+    nb = submit(root, "alice", correct())
+    (nb.parent / "submission_secret.txt").write_text("ab" * 64)
+    (nb.parent / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    for step in (("release", "00-fixture", "--exchange"), ("grade", "00-fixture"), ("feedback", "00-fixture")):
+        proc = gdcourse(root, *step)
+        assert proc.returncode == 0, (step, proc.stdout, proc.stderr)
+    fb = root / "autograde" / "feedback" / "alice" / "00-fixture"
+    assert (fb / "submission_secret.txt").read_text() == "ab" * 64
+    out = run_nbgrader(load_course(root), "release_feedback", "00-fixture")
+    assert "Feedback released" in out.stdout + out.stderr
+    released = list((root / "autograde" / "exchange" / "gdcourse" / "feedback").glob("*.html"))
+    assert len(released) == 1

@@ -194,7 +194,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     g.add_argument("--timeout", type=float, metavar="S", help="hard limit per submission, seconds")
     g.add_argument("--cell-timeout", type=float, metavar="S", help="limit per cell / test call, seconds")
-    g.add_argument("--sandbox", choices=["auto", "bwrap", "none"], help="sandbox mode (default: auto)")
+    g.add_argument("--sandbox", choices=["auto", "bwrap", "userns", "none"],
+                   help="sandbox mode (default: auto; userns: unprivileged namespaces even as root)")
     g.add_argument("--show-hidden", action="store_true", help="autograded notebooks show hidden-test messages")
     g.add_argument("--restart", action="store_true",
                    help="after an interrupted run: grade everything again instead of resuming")

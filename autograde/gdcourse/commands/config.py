@@ -22,7 +22,8 @@ class GdGrade(Configurable):
     workers = Int(2, help="worker processes grading submissions in parallel").tag(config=True)
     cell_timeout = Float(30.0, help="seconds per cell or per test interaction").tag(config=True)
     timeout = Float(600.0, help="hard limit in seconds for a whole submission").tag(config=True)
-    sandbox = Unicode("auto", help="auto | bwrap | none").tag(config=True)
+    sandbox = Unicode("auto", help="auto | bwrap | userns | none (userns: bubblewrap in a user "
+                      "namespace even as root)").tag(config=True)
     memory_mb = Int(3072, help="memory of one learner kernel and everything it starts (MB): a "
                     "cgroup limit where available, and each process's address space").tag(config=True)
     judge_memory_mb = Int(2048, help="memory of the process running one submission's tests, "
