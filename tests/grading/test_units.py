@@ -110,10 +110,13 @@ def test_lint_accepts_the_fixture_and_catches_mistakes(tmp_path):
     answer = next(c for c in bad["cells"] if sc.grade_id(c) == "ex2-answer")
     answer["source"] = sc.source_of(answer).replace("### BEGIN SOLUTION", "# BEGIN SOLUTION")
     bad["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+    # hidden tests inside a block: the two parts cannot run apart
+    src3 = sc.source_of(tests[2]).replace("### BEGIN HIDDEN TESTS\n", "if True:\n    ### BEGIN HIDDEN TESTS\n")
+    tests[2]["source"] = src3
     p = tmp_path / "bad.ipynb"
     p.write_text(json.dumps(bad))
     text = "\n".join(lint_notebook(p))
-    for needle in ("magics", "DEMO", "already used", "BEGIN SOLUTION", "outputs"):
+    for needle in ("magics", "DEMO", "already used", "BEGIN SOLUTION", "outputs", "compile apart"):
         assert needle in text, text
 
 

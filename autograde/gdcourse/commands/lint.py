@@ -2,8 +2,8 @@
 
 Checks: valid JSON with nbformat 4.5 cell ids; nbgrader metadata schema v3 with the right flags
 for each cell kind; unique grade_ids; answer cells carry ``### BEGIN/END SOLUTION`` (code) or a
-model answer (markdown); test cells have points, compile, use no IPython magics, and are
-self-contained (every free name is a name the notebook's answer cells bind); hidden-test markers
+model answer (markdown); test cells have points, compile, use no IPython magics, split into a
+visible and a hidden part that compile apart, and are self-contained (every free name is a name the notebook's answer cells bind); hidden-test markers
 balanced; no outputs, no execution counts.
 """
 
@@ -88,6 +88,14 @@ def lint_notebook(path: str | Path) -> list[str]:
             continue
         if src.count(sc.BEGIN_HIDDEN) != src.count(sc.END_HIDDEN) or src.count(sc.BEGIN_HIDDEN) > 1:
             bad(where, "unbalanced or repeated hidden-test markers")
+        elif sc.BEGIN_HIDDEN in src:
+            visible, hidden = sc.split_hidden(src)
+            try:
+                compile(visible, "visible", "exec")
+                compile(hidden, "hidden", "exec")
+            except SyntaxError:
+                bad(where, "the visible and hidden parts do not compile apart (hidden-test markers "
+                    "inside a block?): hidden tests must sit at the cell's top level")
         try:
             free = sc.free_names(src)
         except SyntaxError as exc:
