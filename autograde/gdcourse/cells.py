@@ -18,27 +18,32 @@ _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__builtins__", 
 
 
 def source_of(cell: Any) -> str:
+    """A cell's source as one string (nbformat allows a list of lines)."""
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
 
 
 def nbmeta(cell: Any) -> dict:
+    """The cell's ``nbgrader`` metadata (an empty dict when absent or malformed)."""
     md = cell.get("metadata") or {}
     nb = md.get("nbgrader") if isinstance(md, dict) else None
     return nb if isinstance(nb, dict) else {}
 
 
 def grade_id(cell: Any) -> str | None:
+    """The cell's nbgrader ``grade_id``, or None."""
     gid = nbmeta(cell).get("grade_id")
     return gid if isinstance(gid, str) and gid else None
 
 
 def is_test(cell: Any) -> bool:
+    """An autograder test cell: a graded code cell that is not a solution."""
     m = nbmeta(cell)
     return cell.get("cell_type") == "code" and bool(m.get("grade")) and not m.get("solution")
 
 
 def is_answer(cell: Any) -> bool:
+    """An answer cell (code or written): nbgrader's ``solution`` flag."""
     return bool(nbmeta(cell).get("solution"))
 
 
@@ -124,6 +129,7 @@ def bound_names(source: str) -> set[str]:
 
 
 def has_magic(source: str) -> bool:
+    """Does the source use IPython magics or shell escapes?"""
     return any(line.lstrip().startswith(("%", "!")) for line in source.splitlines())
 
 
@@ -152,6 +158,7 @@ def hidden_lines(source: str) -> list[str]:
 
 
 def strip_hidden(source: str) -> str:
+    """The source without its hidden-test region (what learners see)."""
     lines = source.splitlines(keepends=True)
     out, skipping = [], False
     for line in lines:
@@ -200,4 +207,5 @@ _WS = re.compile(r"\s+")
 
 
 def normalise_ws(s: str) -> str:
+    """Whitespace collapsed to single spaces, ends stripped."""
     return _WS.sub(" ", s).strip()

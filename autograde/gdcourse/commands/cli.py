@@ -23,6 +23,7 @@ def _course(args: argparse.Namespace):
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    """Generate learner copies in course/ (and release them to the exchange)."""
     from .gradebook import run_nbgrader
 
     course = _course(args)
@@ -113,6 +114,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
+    """Write feedback HTML; exit 1 if a page would show a hidden test."""
     from .feedback import generate
 
     course = _course(args)
@@ -151,6 +153,7 @@ def _positive(text: str) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    """Check source notebooks against docs/authoring.md; exit 1 on problems."""
     from .lint import default_notebooks, lint_notebook
 
     paths = [Path(p) for p in args.notebooks]
@@ -164,6 +167,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The ``gdcourse`` argument parser."""
     p = argparse.ArgumentParser(prog="gdcourse", description="The course's hardened nbgrader pipeline.")
     p.add_argument("--version", action="version", version=f"gdcourse {__version__}")
     p.add_argument("--course-dir", help="course root (default: nearest ancestor with solutions/ and autograde/)")
@@ -223,6 +227,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``gdcourse`` command; returns the exit status."""
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -42,14 +42,18 @@ class GdGrade(Configurable):
 
 @dataclass
 class Course:
+    """A course directory and its loaded nbgrader configuration."""
+
     root: Path
     config: Any
 
     @property
     def autograde(self) -> Path:
+        """The course's ``autograde/`` folder."""
         return self.root / "autograde"
 
     def coursedir(self, **kw: Any) -> Any:
+        """nbgrader's ``CourseDirectory`` for this course (``kw`` overrides traits)."""
         from nbgrader.coursedir import CourseDirectory
 
         cd = CourseDirectory(config=self.config)
@@ -58,25 +62,31 @@ class Course:
         return cd
 
     def path(self, step: str) -> Path:
+        """The folder of one nbgrader step (``source``, ``release``, ``submitted``, ...)."""
         cd = self.coursedir()
         return Path(cd.root) / getattr(cd, f"{step}_directory")
 
     @property
     def db_url(self) -> str:
+        """The gradebook's SQLAlchemy URL."""
         return self.coursedir().db_url
 
     @property
     def course_id(self) -> str:
+        """nbgrader's course id."""
         return self.coursedir().course_id
 
     def grade_settings(self) -> GdGrade:
+        """``c.GdGrade``: the grader's settings."""
         return GdGrade(config=self.config)
 
     @property
     def results_dir(self) -> Path:
+        """Where ``gdcourse grade`` keeps one JSON record per student and assignment."""
         return self.autograde / "results"
 
     def source_notebooks(self, assignment: str) -> dict[str, Path]:
+        """The assignment's source notebooks by name (without ``.ipynb``)."""
         folder = self.path("source") / assignment
         if not folder.is_dir():
             raise FileNotFoundError(f"no source assignment {folder}")
@@ -86,6 +96,7 @@ class Course:
         return nbs
 
     def assignments(self) -> list[str]:
+        """Assignment ids that have a source notebook."""
         src = self.path("source")
         return sorted(p.name for p in src.iterdir() if p.is_dir() and any(p.glob("*.ipynb"))) if src.is_dir() else []
 
@@ -103,6 +114,7 @@ def find_course(start: str | os.PathLike | None = None) -> Path:
 
 
 def load_course(course_dir: str | os.PathLike | None = None) -> Course:
+    """The course at ``course_dir`` (default: found above the current directory)."""
     root = Path(course_dir).resolve() if course_dir else find_course()
     cfg_file = root / "autograde" / CONFIG_NAME
     if not cfg_file.is_file():
@@ -122,6 +134,7 @@ def _ensure_tools_on_path() -> None:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` so that readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
     tmp.write_text(json.dumps(data, indent=1, sort_keys=True, default=str))

@@ -48,6 +48,7 @@ def _question_order(course: Course, assignment: str) -> list[tuple[str, str]]:
 
 
 def rows(course: Course, assignment: str | None = None) -> tuple[list[str], list[dict]]:
+    """``(columns, rows)`` of the export, scores from nbgrader's gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
     store = results.load_all(course, assignment)

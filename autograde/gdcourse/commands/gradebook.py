@@ -60,6 +60,7 @@ class StagedAutograde(Autograde):
 
 
 def nbgrader_env(course: Course) -> dict[str, str]:
+    """The environment plain nbgrader runs in (alembic on PATH)."""
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     env.pop("MPLBACKEND", None)
@@ -76,6 +77,7 @@ def run_nbgrader(course: Course, *args: str, check: bool = True) -> subprocess.C
 
 
 def has_assignment(course: Course, assignment: str) -> bool:
+    """Is the assignment registered in the gradebook with its notebooks?"""
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(course.db_url, course.course_id) as gb:

@@ -23,6 +23,7 @@ KINDS = {
 
 
 def lint_notebook(path: str | Path) -> list[str]:
+    """Problems of one source notebook, one line each (empty: none)."""
     path = Path(path)
     problems: list[str] = []
 
@@ -111,4 +112,5 @@ def lint_notebook(path: str | Path) -> list[str]:
 
 
 def default_notebooks(root: Path) -> list[Path]:
+    """Every source notebook of the course."""
     return sorted((root / "solutions").glob("*/*.ipynb"))

@@ -7,6 +7,8 @@ import time
 
 
 class Progress:
+    """A progress bar with an ETA (a plain line per step when not a terminal)."""
+
     def __init__(self, total: int, label: str = "grading", stream=None) -> None:
         self.total = total
         self.done = 0
@@ -16,12 +18,14 @@ class Progress:
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
 
     def eta(self) -> str:
+        """Estimated time left, from the mean time per step so far."""
         if self.done == 0:
             return "?"
         left = (time.monotonic() - self.t0) / self.done * (self.total - self.done)
         return f"{left:.0f}s"
 
     def step(self, note: str = "") -> None:
+        """One more item done: redraw the bar with ``note``."""
         self.done += 1
         width = 30
         filled = int(width * self.done / max(self.total, 1))

@@ -16,14 +16,17 @@ from .config import Course, atomic_write_json
 
 
 def result_path(course: Course, assignment: str, student: str) -> Path:
+    """The record file of one student and assignment."""
     return course.results_dir / assignment / f"{student}.json"
 
 
 def save(course: Course, record: dict) -> None:
+    """Write a record (atomically)."""
     atomic_write_json(result_path(course, record["assignment"], record["student"]), record)
 
 
 def load(course: Course, assignment: str, student: str) -> dict | None:
+    """One record, or None."""
     p = result_path(course, assignment, student)
     try:
         return json.loads(p.read_text())
@@ -32,6 +35,7 @@ def load(course: Course, assignment: str, student: str) -> dict | None:
 
 
 def load_all(course: Course, assignment: str | None = None) -> dict[tuple[str, str], dict]:
+    """Every record, by ``(assignment, student)``."""
     out: dict[tuple[str, str], dict] = {}
     base = course.results_dir
     if not base.is_dir():

@@ -225,6 +225,7 @@ class Kernel:
 
     # -- requests from the judge -------------------------------------------------------------
     def dispatch(self, msg: dict) -> dict:
+        """Route one request from the judge."""
         if os.getpid() != MAIN_PID:  # a forked copy must never speak on the channel
             os._exit(0)
         op = msg.get("op")
@@ -245,6 +246,7 @@ class Kernel:
                                              "msg": "time limit exceeded", "bases": []}}
 
     def op_init(self, msg: dict) -> dict:
+        """Write the submission's files and hook the reference solutions."""
         for rel, b64 in (msg.get("files") or {}).items():
             rel = os.path.normpath(str(rel))
             if rel.startswith("..") or os.path.isabs(rel):
@@ -262,6 +264,7 @@ class Kernel:
         return {"ok": True, "gdutils": where}
 
     def make_shell(self) -> None:
+        """Create the IPython shell whose outputs go nowhere."""
         from IPython.core.displaypub import DisplayPublisher
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
@@ -381,6 +384,7 @@ class Kernel:
         return len(found)
 
     def op_run(self, msg: dict) -> dict:
+        """Execute one cell; report its error (type and message) and stray processes."""
         self.printed = 0
         self.last_error = None
         source = str(msg.get("source", ""))
@@ -407,6 +411,7 @@ class Kernel:
         return reply
 
     def op_names(self, msg: dict) -> dict:
+        """Look up notebook names, as data or handles."""
         ns = self.shell.user_ns if self.shell is not None else {}
         out = {}
         with self.alarm(self.cell_timeout):
@@ -416,6 +421,7 @@ class Kernel:
         return {"ok": out}
 
     def op_apply(self, msg: dict) -> dict:
+        """One operation on learner objects, with the delegation guard and write-back."""
         fn = ops.OPERATIONS.get(msg.get("fn"))
         if fn is None:
             return {"exc": {"type": "TypeError", "module": "builtins",
@@ -451,6 +457,7 @@ class Kernel:
         return reply
 
     def serve_forever(self) -> None:
+        """Answer the judge's requests until it closes the channel."""
         while True:
             try:
                 msg = wire.recv(self.peer.rfd)

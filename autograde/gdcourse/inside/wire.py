@@ -207,6 +207,7 @@ def _dtype(dt: Any) -> Any:
 
 
 def send(fd: int, message: dict) -> None:
+    """Write one framed message (8-byte length, UTF-8 JSON)."""
     data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
     if len(data) > MAX_MESSAGE:
         raise ProtocolError(f"message of {len(data)} bytes exceeds the limit")
@@ -259,6 +260,7 @@ class Peer:
         self._next = 0
 
     def request(self, message: dict, deadline: float | None = None) -> dict:
+        """Send ``message`` and serve nested requests until its reply arrives."""
         self._next += 1
         rid = self._next
         message["id"] = rid
@@ -272,6 +274,7 @@ class Peer:
             self.answer(msg)
 
     def answer(self, msg: dict) -> None:
+        """Dispatch one request and send the reply."""
         reply = self.dispatch(msg)
         reply["re"] = msg.get("id")
         send(self.wfd, reply)

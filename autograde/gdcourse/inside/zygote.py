@@ -188,6 +188,8 @@ def _drop_all_capabilities() -> None:
 
 
 class Zygote:
+    """The zygote's state: its configuration, control socket and kernels."""
+
     def __init__(self, config: dict) -> None:
         self.config = config
         self.mode = config["mode"]  # root | userns | none
@@ -198,6 +200,7 @@ class Zygote:
 
     # -- start-up ---------------------------------------------------------------------------
     def preload(self) -> dict:
+        """Import the heavy modules once, before any fork."""
         import numpy  # noqa: F401
         from IPython.core import interactiveshell  # noqa: F401
 
@@ -219,9 +222,11 @@ class Zygote:
 
     # -- requests -----------------------------------------------------------------------------
     def send(self, msg: dict) -> None:
+        """Send one JSON message on the control socket."""
         self.control.send(json.dumps(msg).encode())
 
     def serve(self) -> None:
+        """Answer requests on the control socket until it closes or ``exit`` arrives."""
         while True:
             try:
                 data, fds, _flags, _addr = socket.recv_fds(self.control, 1 << 16, 4)
@@ -252,6 +257,7 @@ class Zygote:
             self.send(reply)
 
     def spawn(self, kid: int, slot: int, fds: list[int]) -> dict:
+        """Fork kernel ``kid`` on the two pipe ends in ``fds``."""
         if len(fds) != 2:
             raise ZygoteError("spawn needs the kernel's two pipe ends")
         if kid in self.kernels:
@@ -370,6 +376,7 @@ class Zygote:
 
     # -- ending a kernel ----------------------------------------------------------------------
     def kill(self, kid: int) -> dict:
+        """Kill kernel ``kid`` and everything it started; its exit status and cgroup events."""
         k = self.kernels.pop(kid, None)
         if k is None:
             return {"ok": True, "gone": True}
@@ -429,6 +436,7 @@ def _read_all(fd: int, timeout: float) -> bytes:
 
 
 def main() -> None:
+    """``python zygote.py CONFIG_JSON``: start, preload, serve."""
     config = json.loads(sys.argv[1])
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)

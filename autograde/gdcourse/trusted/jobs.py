@@ -404,6 +404,7 @@ def build_record(job: Job, result: dict | None, problem: str | None, sources: di
 
 
 def settings_memory(stats: dict) -> str:
+    """How much memory a sandbox used, for a reason string."""
     peak = int(stats.get("memory_peak") or 0)
     return f"{peak >> 20} MB used" if peak else "its memory limit"
 

@@ -331,6 +331,7 @@ class Zygote:
             raise SandboxError(f"the sandbox did not start: {self.ready.get('error', '')} {err}".strip())
 
     def stderr(self) -> str:
+        """The first 4000 bytes the sandbox wrote on stderr."""
         try:
             self._errfile.seek(0)
             return self._errfile.read(4000).decode(errors="replace").strip()
@@ -351,6 +352,7 @@ class Zygote:
             return {"error": "malformed answer from the sandbox"}
 
     def alive(self) -> bool:
+        """Is the zygote still running?"""
         return self.proc.poll() is None
 
     def spawn(self, kid: int, slot: int) -> tuple[int, int]:
@@ -381,6 +383,7 @@ class Zygote:
             return {"error": str(exc)}
 
     def close(self) -> None:
+        """Stop the zygote and every kernel; remove its folders."""
         with contextlib.suppress(OSError):
             self.sock.send(json.dumps({"op": "exit"}).encode())
             self._recv(5.0)
@@ -398,6 +401,7 @@ class Zygote:
 
 
 def wait_gone(pid: int, timeout: float = 5.0) -> None:
+    """Wait until process ``pid`` no longer exists (at most ``timeout`` seconds)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:

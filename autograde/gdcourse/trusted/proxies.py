@@ -58,6 +58,7 @@ def _exception_class(name: str, module: str, base_name: str) -> type:
 
 
 def make_exception(info: Any) -> BaseException:
+    """An exception object for the data a kernel sent (never a learner class)."""
     if not isinstance(info, dict):
         return LearnerException("malformed exception")
     name = str(info.get("type", "Exception"))[:100] or "Exception"
@@ -233,6 +234,8 @@ def usable(obj: Any) -> bool:
 
 @dataclass
 class Events:
+    """What happened to a kernel while it was judged: timeouts, strays, death."""
+
     timeouts: list[str] = field(default_factory=list)
     strays: int = 0
     died: str | None = None
@@ -260,6 +263,7 @@ class KernelLink:
             raise KernelDied("the sandboxed kernel did not start")
 
     def stop(self) -> None:
+        """Close the channel and have the kernel killed (once)."""
         if self.stopped:
             return
         self.stopped = True
@@ -349,6 +353,7 @@ class Session:
         return self.cell_timeout + 10.0
 
     def run_cell(self, source: str) -> dict:
+        """Execute one cell of learner or narrative code in the kernel."""
         reply = self.request({"op": "run", "source": source, "timeout": self.cell_timeout}, self._grace())
         if reply.get("timeout"):
             self.events.timeouts.append(f"{self.context} ran past the {self.cell_timeout:g} s cell time limit")
@@ -356,6 +361,7 @@ class Session:
         return reply
 
     def fetch_names(self, names: list[str]) -> dict[str, Any]:
+        """The values (data or proxies) of notebook names in the kernel."""
         reply = self.request({"op": "names", "names": names}, self._grace())
         if reply.get("timeout"):
             raise InteractionTimeout("looking up the notebook's names timed out")
@@ -370,6 +376,7 @@ class Session:
 
     # -- one interaction -------------------------------------------------------------------
     def apply(self, fn: str, args: tuple, kwargs: dict) -> Any:
+        """One operation on a learner object, judged by the delegation guard."""
         forbid = frozenset(_checks.active_forbidden()) if _checks is not None else frozenset()
         target = args[0] if args and isinstance(args[0], LearnerRef) else None
         origin = self.origin.get(object.__getattribute__(target, "_gd_id")) if target is not None else None
@@ -420,6 +427,7 @@ class Session:
 
     # -- callbacks from the sandbox ---------------------------------------------------------
     def dispatch(self, msg: dict) -> dict:
+        """Serve a kernel's request on an object of the test (a callback)."""
         try:
             if msg.get("op") != "apply" or msg.get("fn") not in ops.ON_TEST_OBJECTS:
                 raise TypeError("operation not allowed on an object of the test")
