@@ -7,8 +7,9 @@ config file), so it works whatever the current directory:
 * release (learner copies, committed):      ``<course>/course/<assignment>/``
 * submitted / autograded / feedback:         ``<course>/autograde/{submitted,autograded,feedback}/<student>/<assignment>/``
 * gradebook:                                  ``<course>/autograde/gradebook.db`` (absolute sqlite URL)
-* exchange: ``$GDCOURSE_EXCHANGE`` or ``<course>/autograde/exchange`` (set it to a shared
-  folder, e.g. ``/srv/nbgrader/exchange``, on a JupyterHub)
+* exchange: ``$GDCOURSE_EXCHANGE``; else the ``Exchange.root`` another nbgrader config file on
+  Jupyter's config path sets (``/etc/jupyter``, the environment's ``etc/jupyter``, ``~/.jupyter``:
+  a JupyterHub's system-wide setting is kept); else ``<course>/autograde/exchange``
 
 Use it with plain nbgrader from the course root as
 ``JUPYTER_CONFIG_PATH=$PWD/autograde nbgrader <command> ...`` or ``cd autograde && nbgrader ...``.
@@ -34,14 +35,60 @@ c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".DS_Store", "*.sol.py",
 ]
 
-c.Exchange.root = os.environ.get("GDCOURSE_EXCHANGE", os.path.join(HERE, "exchange"))
-if "GDCOURSE_EXCHANGE" not in os.environ:
-    # nbgrader never creates the exchange, and without it the formgrader disables release and
-    # collect; the course-local default is git-ignored, so a fresh clone needs it made here.
+_SCANNING = "_GDCOURSE_EXCHANGE_SCAN"
+
+
+def _exchange_root_elsewhere() -> str | None:
+    """The ``Exchange.root`` set by another nbgrader config file on Jupyter's config path.
+
+    nbgrader loads this file after the system-wide and user-wide ones (it is found in the working
+    directory or first on ``JUPYTER_CONFIG_PATH``), so whatever it sets wins: it must not replace
+    a shared exchange configured for every user of a server with a course-local folder. The
+    folders are read in Jupyter's priority order, highest first, and the first file naming a root
+    decides, as it would without this file.
+    """
     try:
-        os.makedirs(c.Exchange.root, exist_ok=True)
-    except OSError:
-        pass
+        from jupyter_core.paths import jupyter_config_path
+        from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+    except ImportError:
+        return None
+    me = os.path.realpath(__file__)
+    os.environ[_SCANNING] = "1"     # another course's copy of this file must not scan again
+    try:
+        for folder in jupyter_config_path():
+            # nbgrader reads the .json after the .py of one folder: the .json wins
+            for name, loader in (("nbgrader_config.json", JSONFileConfigLoader),
+                                 ("nbgrader_config.py", PyFileConfigLoader)):
+                path = os.path.join(folder, name)
+                if not os.path.isfile(path) or os.path.realpath(path) == me:
+                    continue
+                try:
+                    other = loader(name, path=folder).load_config()
+                except Exception:  # noqa: BLE001 - a broken file is nbgrader's to report
+                    continue
+                if "Exchange" in other and other.Exchange.get("root"):
+                    return str(other.Exchange.root)
+    finally:
+        os.environ.pop(_SCANNING, None)
+    return None
+
+
+if _SCANNING not in os.environ:
+    if os.environ.get("GDCOURSE_EXCHANGE"):
+        c.Exchange.root = os.environ["GDCOURSE_EXCHANGE"]
+    else:
+        _elsewhere = _exchange_root_elsewhere()
+        if _elsewhere:
+            # set here too: `gdcourse` reads only this file, and must collect where learners submit
+            c.Exchange.root = _elsewhere
+        else:
+            c.Exchange.root = os.path.join(HERE, "exchange")
+            # nbgrader never creates the exchange, and without it the formgrader disables release
+            # and collect; the course-local default is git-ignored, so a fresh clone needs it.
+            try:
+                os.makedirs(c.Exchange.root, exist_ok=True)
+            except OSError:
+                pass
 c.Exchange.path_includes_course = True
 
 # Plain `nbgrader autograde` stays usable (it is NOT the hardened pipeline: use `gdcourse grade`):

@@ -35,7 +35,7 @@ AIM_S = 0.15
 
 def measure(name: str, factory: Any, changes: int) -> dict[str, Any]:
     from gdutils import widgets
-    from gdutils.widgets import Explorer
+    from gdutils.display.widgets import Explorer
 
     start = time.perf_counter()
     ex = factory()
@@ -93,7 +93,7 @@ def measure_all(package: str, changes: int) -> dict[str, Any]:
 
     if "ipykernel" not in sys.modules:
         matplotlib.use("Agg")       # in-process only; never exported to kernels
-    from gdutils.explorers import factories
+    from gdutils.display.explorers import factories
 
     notes: list[str] = []
     rows = []

@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from gdcourse import api  # noqa: E402
+from gdcourse import copies  # noqa: E402
 
 DEFAULT = ["02-gd-1d", "04-linear-regression"]
 GOAL, AIM = 0.45, 0.30
@@ -48,7 +48,7 @@ def make_course(root: Path, src: Path, n: int, extra: str = "") -> str:
     if extra:
         (root / "autograde" / "nbgrader_config_local.py").write_text("c = get_config()\n" + extra)
     nb_path = next((root / "solutions" / a).glob("*.ipynb"))
-    good = api.correct_submission(nb_path)
+    good = copies.correct_submission(nb_path)
     for i in range(n):
         d = root / "autograde" / "submitted" / f"student{i:02d}" / a
         d.mkdir(parents=True)

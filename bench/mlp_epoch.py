@@ -9,7 +9,7 @@ Adam's defaults (lr 1e-3). The script
 2. times one epoch for each, alternating, best of ``--repeats`` after a warm-up (the epoch
    starts each time from the same initial weights and a fresh optimiser; the batches are
    prepared beforehand for both, so data loading is not timed);
-3. measures the cost of the ``gdutils.checks.reference`` wrappers around ``forward``,
+3. measures the cost of the reference-solution wrappers (applied when ``gdutils.checks`` loads) around ``forward``,
    ``backward`` and ``step`` by timing the same epoch with the wrappers removed;
 4. prints seconds per epoch, the ratio gdutils/torch and the machine;
 5. with ``--autograd``, times building and back-propagating a 100 000-step chain of
@@ -68,7 +68,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gdutils import nn, optim  # noqa: E402
+from gdutils import checks, nn, optim  # noqa: E402,F401 - checks applies the wrappers measured below
 
 SIZES = (64, 256, 256, 10)
 

@@ -47,7 +47,7 @@ import matplotlib.pyplot as plt
 import ipywidgets
 import gdutils
 from gdutils import checks, plotting, widgets
-import gdutils.explorers
+import gdutils.display.explorers
 """
 
 

@@ -31,8 +31,6 @@ import math
 import numbers
 from typing import Any
 
-from gdutils.checks import reference
-
 __all__ = ["Value", "topological_order", "zero_grad", "trace"]
 
 
@@ -44,7 +42,6 @@ def _as_data(data: Any) -> float:
     return float(data)
 
 
-@reference("07-backprop-scalar")
 class Value:
     """A scalar in a computation graph, with its gradient.
 

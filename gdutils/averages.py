@@ -30,8 +30,6 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdutils.checks import reference
-
 __all__ = ["ema", "ema_weights"]
 
 
@@ -44,7 +42,6 @@ def _beta(beta: object) -> float:
     return b
 
 
-@reference("10-momentum")
 def ema(values: ArrayLike, beta: float, *, debias: bool = False) -> np.ndarray:
     """The exponential moving average of a sequence, one average per value.
 

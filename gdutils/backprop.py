@@ -29,13 +29,12 @@ local derivatives ``∂node/∂input`` aligned with it, ``node.grad`` a float.
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
-from gdutils.checks import reference
+from gdutils import _validate
 
 __all__ = [
     "topological_order",
@@ -73,7 +72,6 @@ def _child_list(children: Children, node: Any) -> list[Any]:
     return list(out)
 
 
-@reference("07-backprop-scalar")
 def topological_order(root: Hashable, children: Children) -> list[Any]:
     """Every node ``root`` depends on, each after all of its inputs; ``root`` last.
 
@@ -155,16 +153,6 @@ def breadth_first_order(root: Hashable, children: Children) -> list[Any]:
     return visit
 
 
-def _real(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
-    return x
-
-
-@reference("07-backprop-scalar")
 def backpropagate(root: Any, order: Sequence[Any], *, seed: float = 1.0,
                   check_order: bool = True) -> None:
     r"""The backward pass: fill ``node.grad = ∂root/∂node`` for every node of ``order``.
@@ -201,7 +189,7 @@ def backpropagate(root: Any, order: Sequence[Any], *, seed: float = 1.0,
         before one of its inputs or misses an input; if a node's ``_local`` does not match its
         ``_prev``; or if ``seed`` is not a finite number.
     """
-    seed = _real(seed, "seed")
+    seed = _validate.real("seed", seed)
     nodes = list(order)
     if not nodes or nodes[-1] is not root:
         raise ValueError("order must end with root (the root is processed first, from the end)")
@@ -287,7 +275,6 @@ def _default_backward(loss: Any) -> None:
     loss.backward()
 
 
-@reference("07-backprop-scalar")
 def train(params: Sequence[Any], loss_fn: Callable[[Sequence[Any]], Any], lr: float,
           n_steps: int, backward: Callable[[Any], None] | None = None,
           *, zero_grad: bool = True) -> list[float]:
@@ -331,7 +318,7 @@ def train(params: Sequence[Any], loss_fn: Callable[[Sequence[Any]], Any], lr: fl
     >>> losses, w.data
     ([9.0, 2.25, 0.5625], 2.625)
     """
-    lr = _real(lr, "lr")
+    lr = _validate.real("lr", lr)
     if lr <= 0:
         raise ValueError(f"lr must be positive, got {lr}")
     if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 0:

@@ -42,8 +42,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdutils.checks import reference
-
 __all__ = [
     "assign",
     "cluster_sizes",
@@ -191,7 +189,6 @@ def _minibatch(
 # The loss and its gradient
 
 
-@reference("06-clustering")
 def assign(X: ArrayLike, centroids: ArrayLike) -> np.ndarray:
     """Index of the nearest centroid of every point: ``c(i) = argminⱼ ‖xᵢ − μⱼ‖²``.
 
@@ -215,7 +212,6 @@ def cluster_sizes(labels: ArrayLike, k: int) -> np.ndarray:
     return _sizes(_labels_1d(labels, k), k)
 
 
-@reference("06-clustering")
 def kmeans_loss(X: ArrayLike, centroids: ArrayLike, labels: ArrayLike | None = None) -> float:
     """The k-means loss ``L = (1/n) Σᵢ ‖xᵢ − μ_c(i)‖²`` (a mean over the n points).
 
@@ -235,7 +231,6 @@ def kmeans_loss(X: ArrayLike, centroids: ArrayLike, labels: ArrayLike | None = N
     return _loss(Xa, C, lab)
 
 
-@reference("06-clustering")
 def kmeans_gradient(
     X: ArrayLike, centroids: ArrayLike, labels: ArrayLike | None = None
 ) -> np.ndarray:
@@ -253,7 +248,6 @@ def kmeans_gradient(
     return _gradient(Xa, C, lab)
 
 
-@reference("06-clustering")
 def lloyd_step_sizes(labels: ArrayLike, k: int) -> np.ndarray:
     """The per-centroid step sizes ``ηⱼ = n / (2 nⱼ)`` that turn a gradient step into Lloyd's
     update, for the mean loss of :func:`kmeans_loss`; ``0`` for an empty cluster (it stays put).
@@ -295,7 +289,6 @@ def _check_lr(lr: Any, k: int, sizes: np.ndarray, n: int) -> np.ndarray:
     return arr
 
 
-@reference("06-clustering")
 def gd_step(
     X: ArrayLike, centroids: ArrayLike, lr: Any = "lloyd", labels: ArrayLike | None = None
 ) -> np.ndarray:
@@ -323,7 +316,6 @@ def gd_step(
     return C - eta[:, None] * _gradient(Xa, C, lab)
 
 
-@reference("06-clustering")
 def lloyd_update(X: ArrayLike, centroids: ArrayLike, labels: ArrayLike | None = None) -> np.ndarray:
     """Lloyd's update: every centroid moves to the mean of its points (an empty one stays put).
 
@@ -403,7 +395,6 @@ def _result(X: np.ndarray, path: list[np.ndarray], converged: bool, per_step: in
                         n_iter=P.shape[0] - 1, converged=converged, seen=seen, diverged=diverged)
 
 
-@reference("06-clustering")
 def kmeans(
     X: ArrayLike,
     init: ArrayLike,
@@ -459,7 +450,6 @@ def kmeans(
     return _result(Xa, path, converged, n, diverged)
 
 
-@reference("06-clustering")
 def minibatch_step(
     centroids: ArrayLike, counts: ArrayLike, X_batch: ArrayLike, labels: ArrayLike | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -494,7 +484,6 @@ def minibatch_step(
     return _minibatch(C, v.astype(np.int64), Xb, lab)
 
 
-@reference("06-clustering")
 def minibatch_kmeans(
     X: ArrayLike,
     init: ArrayLike,

@@ -26,7 +26,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gdutils import _validate
-from gdutils.checks import reference
 
 __all__ = [
     "make_regression",
@@ -350,7 +349,6 @@ def train_val_test_split(
     )
 
 
-@reference("04-linear-regression", "12-generalisation")
 class Standardiser:
     """Per-feature standardisation ``z = (x − mean) / std`` with statistics from training data.
 
@@ -435,7 +433,6 @@ class Standardiser:
 # Mini-batches
 
 
-@reference("09-minibatch-sgd")
 def minibatches(
     X: ArrayLike,
     y: ArrayLike | None,

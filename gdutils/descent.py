@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdutils.checks import reference
+from gdutils import _validate
 
 __all__ = [
     "DescentResult",
@@ -102,21 +102,8 @@ class DivergenceError(ArithmeticError):
 # Validation helpers
 
 
-def _check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
-
-
 def _check_lr(lr: Any) -> LearningRate:
-    if callable(lr):
-        return lr
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise ValueError(f"lr must be a positive number or a schedule lr(t), got {lr!r}")
-    lr = float(lr)
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a finite positive number, got {lr}")
-    return lr
+    return lr if callable(lr) else _validate.positive("lr (a number, or a schedule lr(t))", lr)
 
 
 def _lr_at(lr: LearningRate, t: int) -> float:
@@ -191,124 +178,127 @@ def _max_curvature(grad: Callable[[np.ndarray], np.ndarray], x0: np.ndarray) -> 
 # The engine shared by every loop
 
 
-def _descend(
-    *,
-    algorithm: str,
-    x0: np.ndarray,
-    n_steps: int,
-    grad: Callable[[np.ndarray], np.ndarray],
-    update: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
-    f: Callable[[np.ndarray], Any] | None,
-    tol: float | None,
-    threshold: float,
-    on_divergence: str,
-    hint: Callable[[], str],
-    scalar: bool,
-) -> DescentResult:
-    """Run ``x ← update(t, x, ∇f(x))`` with stopping rules; ``x`` is a (d,) float64 array."""
-    xs = [x0.copy()]
-    losses: list[float] = []
-    gnorms: list[float] = []
-    x = x0
-    status = "max_iter"
+@dataclass
+class _Trace:
+    """What one run of :func:`_descend` collected."""
+
+    xs: list[np.ndarray]
+    losses: list[float]
+    gnorms: list[float]
+    status: str = "max_iter"
     problem: str | None = None
-    fail_step = 0
+    fail_step: int = 0
 
-    def loss_at(z: np.ndarray) -> float:
-        return float(f(z[0] if scalar else z.copy()))  # type: ignore[misc]
 
-    # Overflow inside a diverging user function is expected here and detected below; numpy
+def _loss(f: Callable[[Any], Any], x: np.ndarray, scalar: bool) -> float:
+    try:
+        return float(f(x[0] if scalar else x.copy()))
+    except OverflowError:
+        return math.inf
+
+
+def _iterate(x0: np.ndarray, n_steps: int, grad: Callable[[np.ndarray], np.ndarray],
+             update: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
+             f: Callable[[Any], Any] | None, tol: float | None, threshold: float,
+             scalar: bool) -> _Trace:
+    """The loop ``x ← update(t, x, ∇f(x))`` with its stopping rules; never raises on divergence."""
+    run = _Trace([x0.copy()], [], [])
+    x = x0
+    if f is not None:
+        value = _loss(f, x, scalar)
+        if not math.isfinite(value):
+            raise ValueError(f"f(x0) is not finite ({value}): choose another x0")
+        run.losses.append(value)
+    for t in range(n_steps):
+        run.fail_step = t + 1
+        try:
+            g = grad(x)
+        except OverflowError:
+            run.problem = "the gradient overflowed"
+            return run
+        if not np.all(np.isfinite(g)):
+            run.problem = f"the gradient at x = {_fmt(x)} is not finite"
+            return run
+        gn = float(np.linalg.norm(g))
+        run.gnorms.append(gn)
+        if tol is not None and gn <= tol:
+            run.status = "converged"
+            return run
+        x_new = update(t, x, g)
+        if not np.all(np.isfinite(x_new)):
+            run.problem = f"x became {_fmt(x_new)} (not finite) after x = {_fmt(x)}"
+            return run
+        value = _loss(f, x_new, scalar) if f is not None else 0.0
+        if float(np.max(np.abs(x_new))) > threshold:
+            run.xs.append(x_new.copy())  # finite, so it may be drawn: it shows the blow-up
+            if f is not None:
+                run.losses.append(value if math.isfinite(value) else math.inf)
+            run.problem = f"|x| = {float(np.max(np.abs(x_new))):.3g} exceeds {threshold:.3g}"
+            return run
+        if not math.isfinite(value):
+            run.problem = f"f(x) is not finite at x = {_fmt(x_new)}"
+            return run
+        if f is not None:
+            run.losses.append(value)
+        x = x_new
+        run.xs.append(x.copy())
+    if tol is not None:  # the budget ran out: did the last step reach the tolerance?
+        try:
+            gn = float(np.linalg.norm(grad(x)))
+        except OverflowError:
+            gn = math.inf
+        if math.isfinite(gn):
+            run.gnorms.append(gn)
+            if gn <= tol:
+                run.status = "converged"
+    return run
+
+
+def _message(algorithm: str, run: _Trace, n_iter: int, tol: float | None, scalar: bool,
+             hint: Callable[[], str]) -> str:
+    """What a learner reads about the run: converged, out of budget, or why it diverged."""
+    name = "|f'(x)|" if scalar else "‖∇f(x)‖"
+    g = run.gnorms
+    if run.status == "converged":
+        return f"{algorithm} converged after {n_iter} steps: {name} = {g[-1]:.3g} <= tol = {tol:g}."
+    if run.status == "max_iter":
+        message = f"{algorithm} stopped after {n_iter} steps (the step budget)"
+        message += f"; {name} = {g[-1]:.3g}." if g else "."
+        if len(g) >= 4 and g[-1] > 2 * g[0] and g[-1] > g[-2] > g[-3]:
+            message += (f" The gradient grew from {g[0]:.3g} to {g[-1]:.3g}: the iteration "
+                        "looks unstable (is lr too large?).")
+        return message
+    assert run.problem is not None
+    if n_iter == 0 and run.problem.startswith("the gradient"):
+        return (f"{algorithm} stopped at step 1: {run.problem}. The gradient is not finite at "
+                "the starting point: check the gradient function, or start elsewhere.")
+    return f"{algorithm} diverged at step {run.fail_step}: {run.problem}. {hint()}"
+
+
+def _descend(*, algorithm: str, x0: np.ndarray, n_steps: int,
+             grad: Callable[[np.ndarray], np.ndarray],
+             update: Callable[[int, np.ndarray, np.ndarray], np.ndarray],
+             f: Callable[[np.ndarray], Any] | None, tol: float | None, threshold: float,
+             on_divergence: str, hint: Callable[[], str], scalar: bool) -> DescentResult:
+    """Run ``x ← update(t, x, ∇f(x))`` with stopping rules; ``x`` is a (d,) float64 array."""
+    # Overflow inside a diverging user function is expected here and detected by the loop; numpy
     # warnings would only clutter the output (and fail an nbgrader test cell).
     with np.errstate(all="ignore"):
-        if f is not None:
-            value = loss_at(x)
-            if not math.isfinite(value):
-                raise ValueError(f"f(x0) is not finite ({value}): choose another x0")
-            losses.append(value)
-        for t in range(n_steps):
-            fail_step = t + 1
-            try:
-                g = grad(x)
-            except OverflowError:
-                problem = "the gradient overflowed"
-                break
-            if not np.all(np.isfinite(g)):
-                problem = f"the gradient at x = {_fmt(x)} is not finite"
-                break
-            gn = float(np.linalg.norm(g))
-            gnorms.append(gn)
-            if tol is not None and gn <= tol:
-                status = "converged"
-                break
-            x_new = update(t, x, g)
-            if not np.all(np.isfinite(x_new)):
-                problem = f"x became {_fmt(x_new)} (not finite) after x = {_fmt(x)}"
-                break
-            if float(np.max(np.abs(x_new))) > threshold:
-                xs.append(x_new.copy())  # finite, so it may be drawn: it shows the blow-up
-                if f is not None:
-                    try:
-                        value = loss_at(x_new)
-                    except OverflowError:
-                        value = math.inf
-                    losses.append(value if math.isfinite(value) else math.inf)
-                problem = f"|x| = {float(np.max(np.abs(x_new))):.3g} exceeds {threshold:.3g}"
-                break
-            if f is not None:
-                try:
-                    value = loss_at(x_new)
-                except OverflowError:
-                    value = math.inf
-                if not math.isfinite(value):
-                    problem = f"f(x) is not finite at x = {_fmt(x_new)}"
-                    break
-                losses.append(value)
-            x = x_new
-            xs.append(x.copy())
-        else:
-            if tol is not None:
-                try:
-                    g = grad(x)
-                    gn = float(np.linalg.norm(g))
-                except OverflowError:
-                    gn = math.inf
-                if math.isfinite(gn):
-                    gnorms.append(gn)
-                    if gn <= tol:
-                        status = "converged"
-
-    if problem is not None:
-        status = "diverged"
+        run = _iterate(x0, n_steps, grad, update, f, tol, threshold, scalar)
+    if run.problem is not None:
+        run.status = "diverged"
     # an infinite loss recorded with the last (finite, beyond-threshold) point is dropped with it
-    if losses and not math.isfinite(losses[-1]):
-        losses.pop()
-        xs.pop()
-    path = np.array(xs, dtype=np.float64)
+    if run.losses and not math.isfinite(run.losses[-1]):
+        run.losses.pop()
+        run.xs.pop()
+    path = np.array(run.xs, dtype=np.float64)
     n_iter = len(path) - 1
+    message = _message(algorithm, run, n_iter, tol, scalar, hint)
     last = path[-1]
-    name = "|f'(x)|" if scalar else "‖∇f(x)‖"
-    if status == "converged":
-        message = f"{algorithm} converged after {n_iter} steps: {name} = {gnorms[-1]:.3g} <= tol = {tol:g}."
-    elif status == "max_iter":
-        message = f"{algorithm} stopped after {n_iter} steps (the step budget)"
-        message += f"; {name} = {gnorms[-1]:.3g}." if gnorms else "."
-        if len(gnorms) >= 4 and gnorms[-1] > 2 * gnorms[0] and gnorms[-1] > gnorms[-2] > gnorms[-3]:
-            message += (
-                f" The gradient grew from {gnorms[0]:.3g} to {gnorms[-1]:.3g}: the iteration "
-                "looks unstable (is lr too large?)."
-            )
-    elif n_iter == 0 and problem.startswith("the gradient"):
-        message = (
-            f"{algorithm} stopped at step 1: {problem}. The gradient is not finite at the "
-            "starting point: check the gradient function, or start elsewhere."
-        )
-    else:
-        message = f"{algorithm} diverged at step {fail_step}: {problem}. {hint()}"
-
     path.setflags(write=False)
     loss_arr = None
     if f is not None:
-        loss_arr = np.array(losses, dtype=np.float64)
+        loss_arr = np.array(run.losses, dtype=np.float64)
         loss_arr.setflags(write=False)
     if scalar:
         path = path[:, 0]
@@ -316,12 +306,25 @@ def _descend(
     else:
         result_x = last.copy()
         result_x.setflags(write=False)
-    result = DescentResult(
-        x=result_x, path=path, losses=loss_arr, n_iter=n_iter, status=status, message=message
-    )
-    if status == "diverged" and on_divergence == "raise":
+    result = DescentResult(x=result_x, path=path, losses=loss_arr, n_iter=n_iter,
+                           status=run.status, message=message)
+    if run.status == "diverged" and on_divergence == "raise":
         raise DivergenceError(message, result)
     return result
+
+
+def _gradient_steps(g: Callable[[np.ndarray], np.ndarray], start: np.ndarray, lr: LearningRate,
+                    n_steps: int, tol: float | None, f: Callable[[Any], Any] | None,
+                    threshold: float, on_divergence: str, scalar: bool) -> DescentResult:
+    """Plain gradient descent ``x ← x − η_t ∇f(x)``: the body of both public loops."""
+
+    def update(t: int, x: np.ndarray, gx: np.ndarray) -> np.ndarray:
+        return x - _lr_at(lr, t) * gx
+
+    return _descend(algorithm="gradient descent", x0=start, n_steps=n_steps, grad=g,
+                    update=update, f=f, tol=tol, threshold=threshold,
+                    on_divergence=on_divergence, hint=_lr_hint(lr, g, start, 2.0, "2/L"),
+                    scalar=scalar)
 
 
 def _lr_hint(
@@ -383,7 +386,6 @@ def _vector_grad(
 # Public loops
 
 
-@reference("02-gd-1d")
 def gradient_descent_1d(
     df: Callable[[float], float],
     x0: float,
@@ -433,30 +435,13 @@ def gradient_descent_1d(
     start = np.array([float(x0)])
     if not math.isfinite(start[0]):
         raise ValueError(f"x0 must be finite, got {x0!r}")
-    n_steps = _check_count(n_steps, "n_steps")
+    n_steps = _validate.count("n_steps", n_steps, 0)
     lr = _check_lr(lr)
     tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
     g = _vector_grad(df, 1, scalar=True)
-
-    def update(t: int, x: np.ndarray, gx: np.ndarray) -> np.ndarray:
-        return x - _lr_at(lr, t) * gx
-
-    return _descend(
-        algorithm="gradient descent",
-        x0=start,
-        n_steps=n_steps,
-        grad=g,
-        update=update,
-        f=f,
-        tol=tol,
-        threshold=threshold,
-        on_divergence=on_divergence,
-        hint=_lr_hint(lr, g, start, 2.0, "2/L"),
-        scalar=True,
-    )
+    return _gradient_steps(g, start, lr, n_steps, tol, f, threshold, on_divergence, scalar=True)
 
 
-@reference("03-gd-nd", "04-linear-regression")
 def gradient_descent(
     grad: Callable[[np.ndarray], np.ndarray],
     x0: ArrayLike,
@@ -493,27 +478,11 @@ def gradient_descent(
         ``path`` has shape ``(n_iter + 1, d)`` and starts with ``x0``.
     """
     x = _as_vector(x0)
-    max_iter = _check_count(max_iter, "max_iter")
+    max_iter = _validate.count("max_iter", max_iter, 0)
     lr = _check_lr(lr)
     tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
     g = _vector_grad(grad, x.size, scalar=False)
-
-    def update(t: int, xt: np.ndarray, gt: np.ndarray) -> np.ndarray:
-        return xt - _lr_at(lr, t) * gt
-
-    return _descend(
-        algorithm="gradient descent",
-        x0=x,
-        n_steps=max_iter,
-        grad=g,
-        update=update,
-        f=f,
-        tol=tol,
-        threshold=threshold,
-        on_divergence=on_divergence,
-        hint=_lr_hint(lr, g, x, 2.0, "2/L"),
-        scalar=False,
-    )
+    return _gradient_steps(g, x, lr, max_iter, tol, f, threshold, on_divergence, scalar=False)
 
 
 def run_optimizer(
@@ -545,7 +514,7 @@ def run_optimizer(
         Step budget.
     """
     x = _as_vector(x0)
-    n_steps = _check_count(n_steps, "n_steps")
+    n_steps = _validate.count("n_steps", n_steps, 0)
     tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
     g = _vector_grad(grad, x.size, scalar=False)
     param = x.copy()
@@ -602,11 +571,9 @@ def _momentum(
     nesterov: bool,
 ) -> DescentResult:
     x = _as_vector(x0)
-    n_steps = _check_count(n_steps, "n_steps")
+    n_steps = _validate.count("n_steps", n_steps, 0)
     lr = _check_lr(lr)
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not (0 <= beta < math.inf):
-        raise ValueError(f"beta must be a finite number >= 0, got {beta!r}")
-    beta = float(beta)
+    beta = _validate.non_negative("beta", beta)
     tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
     g = _vector_grad(grad, x.size, scalar=False)
     buf = np.zeros_like(x)
@@ -635,7 +602,6 @@ def _momentum(
     )
 
 
-@reference("10-momentum")
 def heavy_ball(
     grad: Callable[[np.ndarray], np.ndarray],
     x0: ArrayLike,
@@ -662,7 +628,6 @@ def heavy_ball(
     )
 
 
-@reference("10-momentum")
 def nesterov(
     grad: Callable[[np.ndarray], np.ndarray],
     x0: ArrayLike,

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from gdutils.checks import reference
+from gdutils import _validate
 
 __all__ = [
     "forward_difference",
@@ -38,15 +38,6 @@ __all__ = [
 
 # ---------------------------------------------------------------------------------------------
 # Validation
-
-
-def _check_h(h: Any) -> float:
-    if isinstance(h, bool | np.bool_) or not isinstance(h, numbers.Real):
-        raise ValueError(f"h must be a positive number, got {h!r}")
-    h = float(h)
-    if not (h > 0.0 and math.isfinite(h)):
-        raise ValueError(f"h must be a positive, finite number, got {h}")
-    return h
 
 
 def _check_point(x: Any) -> float:
@@ -97,7 +88,6 @@ def _scalar_output(value: Any) -> float:
 # Scalar difference quotients (notebook 01)
 
 
-@reference("01-derivatives")
 def forward_difference(f: Callable[[float], float], x: float, h: float = 1e-5) -> float:
     r"""Forward difference ``(f(x + h) − f(x)) / h``.
 
@@ -112,11 +102,10 @@ def forward_difference(f: Callable[[float], float], x: float, h: float = 1e-5) -
         Step, > 0.
     """
     x = _check_point(x)
-    h = _check_h(h)
+    h = _validate.positive("h", h)
     return (_scalar_output(f(x + h)) - _scalar_output(f(x))) / h
 
 
-@reference("01-derivatives")
 def centred_difference(f: Callable[[float], float], x: float, h: float = 1e-5) -> float:
     r"""Centred difference ``(f(x + h) − f(x − h)) / (2h)``.
 
@@ -132,7 +121,7 @@ def centred_difference(f: Callable[[float], float], x: float, h: float = 1e-5) -
         Step, > 0.
     """
     x = _check_point(x)
-    h = _check_h(h)
+    h = _validate.positive("h", h)
     return (_scalar_output(f(x + h)) - _scalar_output(f(x - h))) / (2.0 * h)
 
 
@@ -155,7 +144,6 @@ def _numerical_gradient(f: Callable[[np.ndarray], Any], x: np.ndarray, h: float)
     return grad
 
 
-@reference("01-derivatives")
 def numerical_gradient(
     f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5
 ) -> np.ndarray:
@@ -179,7 +167,7 @@ def numerical_gradient(
     ndarray, same shape as ``x``
     """
     x = _check_array(x)
-    h = _check_h(h)
+    h = _validate.positive("h", h)
     return _numerical_gradient(f, x, h)
 
 
@@ -197,7 +185,6 @@ def _rel_error(a: Any, b: Any) -> float:
     return float(np.max(err))
 
 
-@reference("01-derivatives")
 def rel_error(a: np.ndarray | float, b: np.ndarray | float) -> float:
     r"""Largest element-wise relative error between two arrays (or numbers) of the same shape.
 
@@ -232,7 +219,6 @@ def _numerical_vjp(
     return _numerical_gradient(weighted, x, h)
 
 
-@reference("08-backprop-layers")
 def numerical_vjp(
     f: Callable[[np.ndarray], np.ndarray], x: np.ndarray, dout: np.ndarray, h: float = 1e-5
 ) -> np.ndarray:
@@ -263,7 +249,7 @@ def numerical_vjp(
     """
     x = _check_array(x)
     dout = _check_array(np.asarray(dout) if not isinstance(dout, np.ndarray) else dout, "dout")
-    h = _check_h(h)
+    h = _validate.positive("h", h)
     return _numerical_vjp(f, x, dout, h)
 
 
@@ -309,7 +295,7 @@ def check_layer(
         else ``"params[i]"``.
     """
     x = _check_array(x)
-    h = _check_h(h)
+    h = _validate.positive("h", h)
     if rng is None:
         rng = np.random.default_rng(0)
     elif not isinstance(rng, np.random.Generator):
@@ -344,7 +330,7 @@ def check_loss(
     ``loss.forward(pred, target)`` must return a number; ``pred`` is not modified.
     """
     pred = _check_array(pred, "pred")
-    h = _check_h(h)
+    h = _validate.positive("h", h)
     work = pred.copy()
     loss.forward(work, target)
     analytic = np.array(loss.backward(dout), dtype=np.float64, copy=True)
@@ -404,7 +390,6 @@ def optimal_step(method: str = "centred", dtype: Any = "float64") -> float:
     return eps ** (1.0 / (p + 1))
 
 
-@reference("01-derivatives")
 def difference_errors(
     f: Callable[[Any], Any],
     df: Callable[[Any], Any],

@@ -27,7 +27,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gdutils import descent
-from gdutils.checks import reference
 
 __all__ = ["LinearFit", "design_matrix", "mse_hessian", "fit_gd"]
 
@@ -124,7 +123,6 @@ class LinearFit:
         return self.status == "diverged"
 
 
-@reference("04-linear-regression")
 def fit_gd(
     X: ArrayLike,
     y: ArrayLike,

@@ -21,8 +21,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdutils.checks import reference
-
 __all__ = [
     "mse",
     "linear_predict",
@@ -117,7 +115,6 @@ def _xy_wb(X: ArrayLike, y: ArrayLike, w: ArrayLike, b: Any) -> tuple[np.ndarray
 # Regression
 
 
-@reference("04-linear-regression")
 def mse(pred: ArrayLike, y: ArrayLike) -> float:
     """Mean squared error ``(1/n) Σᵢ (predᵢ − yᵢ)²`` (torch's ``MSELoss``).
 
@@ -139,7 +136,6 @@ def linear_predict(X: ArrayLike, w: ArrayLike, b: float) -> np.ndarray:
     return Xa @ wa + _scalar(b)
 
 
-@reference("04-linear-regression")
 def mse_gradient(X: ArrayLike, y: ArrayLike, w: ArrayLike, b: float) -> tuple[np.ndarray, float]:
     """Gradient of ``L(w, b) = (1/n) ‖Xw + b − y‖²``.
 
@@ -157,7 +153,6 @@ def mse_gradient(X: ArrayLike, y: ArrayLike, w: ArrayLike, b: float) -> tuple[np
     return dw, db
 
 
-@reference("04-linear-regression")
 def least_squares(X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, float]:
     """The minimiser of the mean squared error of ``Xw + b``: the normal equations, with bias.
 
@@ -183,7 +178,6 @@ def _ridge_parts(X: ArrayLike, y: ArrayLike, lam: Any) -> tuple[np.ndarray, np.n
     return Xa, ya, float(lam)
 
 
-@reference("12-generalisation")
 def ridge(
     X: ArrayLike, y: ArrayLike, lam: float, penalise_bias: bool = False
 ) -> tuple[np.ndarray, float]:
@@ -221,7 +215,6 @@ def ridge(
     return w, y_mean - float(x_mean @ w)
 
 
-@reference("12-generalisation")
 def ridge_loss(
     X: ArrayLike, y: ArrayLike, w: ArrayLike, b: float, lam: float, penalise_bias: bool = False
 ) -> float:
@@ -233,7 +226,6 @@ def ridge_loss(
     return float(np.mean(r * r)) + lam * penalty
 
 
-@reference("12-generalisation")
 def ridge_gradient(
     X: ArrayLike, y: ArrayLike, w: ArrayLike, b: float, lam: float, penalise_bias: bool = False
 ) -> tuple[np.ndarray, float]:
@@ -267,7 +259,6 @@ def _softplus(z: np.ndarray) -> np.ndarray:
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
-@reference("05-classification")
 def sigmoid(z: ArrayLike) -> Any:
     """The logistic function ``σ(z) = 1 / (1 + e⁻ᶻ)``, elementwise and overflow-free.
 
@@ -277,7 +268,6 @@ def sigmoid(z: ArrayLike) -> Any:
     return _out(_sigmoid(_float(z, "z")))
 
 
-@reference("05-classification")
 def log_sigmoid(z: ArrayLike) -> Any:
     """``log σ(z) = −log(1 + e⁻ᶻ) = min(z, 0) − log(1 + e^(−|z|))``, stable for any z."""
     za = _float(z, "z")
@@ -294,7 +284,6 @@ def _bce_check(z: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return za, ya
 
 
-@reference("05-classification")
 def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> float:
     """Mean binary cross-entropy of labels ``y ∈ {0, 1}`` given logits ``z`` (both ``(n,)``).
 
@@ -306,7 +295,6 @@ def binary_cross_entropy_with_logits(z: ArrayLike, y: ArrayLike) -> float:
     return float(np.mean(_softplus(za) - ya * za))
 
 
-@reference("05-classification")
 def logistic_gradient(
     X: ArrayLike, y: ArrayLike, w: ArrayLike, b: float
 ) -> tuple[np.ndarray, float]:
@@ -340,7 +328,6 @@ def _logits(Z: ArrayLike) -> np.ndarray:
     return Za
 
 
-@reference("05-classification")
 def softmax(Z: ArrayLike) -> np.ndarray:
     """Row-wise softmax ``pᵢⱼ = exp(zᵢⱼ) / Σₖ exp(zᵢₖ)`` over the last axis.
 
@@ -352,13 +339,11 @@ def softmax(Z: ArrayLike) -> np.ndarray:
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
-@reference("05-classification")
 def log_softmax(Z: ArrayLike) -> np.ndarray:
     """Row-wise ``log softmax(Z) = Z − logsumexp(Z)``, with the max subtracted inside."""
     return _log_softmax(_logits(Z))
 
 
-@reference("05-classification")
 def cross_entropy(Z: ArrayLike, labels: ArrayLike) -> float:
     """Mean softmax cross-entropy ``−(1/n) Σᵢ log softmax(zᵢ)[yᵢ]`` (torch's ``CrossEntropyLoss``).
 
@@ -375,7 +360,6 @@ def cross_entropy(Z: ArrayLike, labels: ArrayLike) -> float:
     return float(-np.mean(_log_softmax(Za)[np.arange(n), lab]))
 
 
-@reference("05-classification")
 def softmax_gradient(
     X: ArrayLike, labels: ArrayLike, W: ArrayLike, b: ArrayLike
 ) -> tuple[np.ndarray, np.ndarray]:

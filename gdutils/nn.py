@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from gdutils.checks import reference
+from gdutils import _validate
 
 __all__ = [
     "Layer",
@@ -93,27 +93,6 @@ def _no_forward(layer: object) -> RuntimeError:
     )
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
-    return int(value)
-
-
-def _as_rng(rng: Any) -> np.random.Generator:
-    if rng is None:
-        return np.random.default_rng(0)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool | np.bool_):
-        return np.random.default_rng(int(rng))
-    raise ValueError(
-        "rng must be a numpy Generator (np.random.default_rng(seed)), an int seed or None, "
-        f"got {type(rng).__name__}"
-    )
-
-
 def _check_dloss(dout: Any, where: str) -> float:
     if isinstance(dout, bool | np.bool_) or not isinstance(dout, numbers.Real):
         if isinstance(dout, np.ndarray) and dout.shape == () and dout.dtype.kind == "f":
@@ -157,7 +136,6 @@ class Layer:
 # Affine layer
 
 
-@reference("08-backprop-layers")
 class Linear(Layer):
     r"""Affine layer ``y = x W + b``.
 
@@ -190,9 +168,9 @@ class Linear(Layer):
     param_names = ("W", "b")
 
     def __init__(self, n_in: int, n_out: int, rng: np.random.Generator | int | None = None):
-        self.n_in = _positive_int("n_in", n_in)
-        self.n_out = _positive_int("n_out", n_out)
-        gen = _as_rng(rng)
+        self.n_in = _validate.count("n_in", n_in)
+        self.n_out = _validate.count("n_out", n_out)
+        gen = _validate.rng("rng", rng)
         bound = 1.0 / np.sqrt(self.n_in)
         self.W = gen.uniform(-bound, bound, size=(self.n_in, self.n_out))
         self.b = gen.uniform(-bound, bound, size=self.n_out)
@@ -247,7 +225,6 @@ class _Elementwise(Layer):
         return x
 
 
-@reference("08-backprop-layers")
 class ReLU(_Elementwise):
     """``y = max(x, 0)`` element-wise; ``dx = dout · [x > 0]`` (0 at the kink, as torch)."""
 
@@ -324,7 +301,6 @@ class Sigmoid(_Elementwise):
 # Container
 
 
-@reference("08-backprop-layers")
 class Sequential(Layer):
     """Layers applied in order; backward runs them in reverse.
 
@@ -460,7 +436,6 @@ class MSELoss(Layer):
         return "MSELoss()"
 
 
-@reference("08-backprop-layers")
 class SoftmaxCrossEntropy(Layer):
     r"""Softmax followed by cross-entropy, averaged over the batch (``F.cross_entropy``).
 

@@ -22,14 +22,14 @@ non-finite parameter (the check would cost a pass over every array at every step
 
 from __future__ import annotations
 
+import functools
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from gdutils.checks import reference
+from gdutils import _validate
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 
@@ -38,61 +38,10 @@ __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW"]
 # Validation
 
 
-def _real(name: str, value: Any) -> float:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
-
-
-def _non_negative(name: str, value: Any) -> float:
-    value = _real(name, value)
-    if value < 0.0:
-        raise ValueError(f"Invalid {name} value: {value} (it must be >= 0)")
-    return value
-
-
-def _positive(name: str, value: Any) -> float:
-    value = _real(name, value)
-    if value <= 0.0:
-        raise ValueError(f"Invalid {name} value: {value} (it must be > 0)")
-    return value
-
-
-def _unit_interval_open(name: str, value: Any) -> float:
-    value = _real(name, value)
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"Invalid {name} value: {value} (it must satisfy 0 <= {name} < 1)")
-    return value
-
-
-def _unit_interval_closed(name: str, value: Any) -> float:
-    value = _real(name, value)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"Invalid {name} value: {value} (it must satisfy 0 <= {name} <= 1)")
-    return value
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _betas(name: str, value: Any) -> tuple[float, float]:
     if not isinstance(value, tuple | list) or len(value) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {value!r}")
-    out = []
-    for i, beta in enumerate(value):
-        beta = _real(f"betas[{i}]", beta)
-        if not 0.0 <= beta < 1.0:
-            raise ValueError(
-                f"Invalid beta parameter at index {i}: {beta} (it must satisfy 0 <= beta < 1)"
-            )
-        out.append(beta)
-    return out[0], out[1]
+        raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
+    return (_validate.fraction(f"{name}[0]", value[0]), _validate.fraction(f"{name}[1]", value[1]))
 
 
 class _Hyper:
@@ -165,7 +114,7 @@ class Optimizer:
         Learning rate; may be changed between steps.
     """
 
-    lr = _Hyper(_non_negative)
+    lr = _Hyper(_validate.non_negative)
 
     def __init__(self, params: Sequence[np.ndarray], lr: float) -> None:
         self.params = _check_params(params)
@@ -230,7 +179,6 @@ class Optimizer:
 # SGD
 
 
-@reference("10-momentum")
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (torch.optim.SGD's rule).
 
@@ -298,10 +246,10 @@ class SGD(Optimizer):
     array([ 0.8, -1.6])
     """
 
-    momentum = _Hyper(_non_negative)
-    dampening = _Hyper(_unit_interval_closed)
-    nesterov = _Hyper(_flag)
-    weight_decay = _Hyper(_non_negative)
+    momentum = _Hyper(_validate.non_negative)
+    dampening = _Hyper(functools.partial(_validate.fraction, one=True))
+    nesterov = _Hyper(_validate.flag)
+    weight_decay = _Hyper(_validate.non_negative)
 
     def __init__(
         self,
@@ -377,7 +325,6 @@ class SGD(Optimizer):
 # Adagrad
 
 
-@reference("11-adaptive")
 class Adagrad(Optimizer):
     r"""Adagrad (torch.optim.Adagrad's rule): per-coordinate steps shrink with the gradient
     history.
@@ -423,10 +370,10 @@ class Adagrad(Optimizer):
     uses γ itself.
     """
 
-    lr_decay = _Hyper(_non_negative)
-    weight_decay = _Hyper(_non_negative)
-    eps = _Hyper(_positive)
-    initial_accumulator_value = _Hyper(_non_negative)
+    lr_decay = _Hyper(_validate.non_negative)
+    weight_decay = _Hyper(_validate.non_negative)
+    eps = _Hyper(_validate.positive)
+    initial_accumulator_value = _Hyper(_validate.non_negative)
 
     def __init__(
         self,
@@ -483,7 +430,6 @@ class Adagrad(Optimizer):
 # RMSprop
 
 
-@reference("11-adaptive")
 class RMSprop(Optimizer):
     r"""RMSprop (torch.optim.RMSprop's rule): divide by a running RMS of the gradients.
 
@@ -538,11 +484,11 @@ class RMSprop(Optimizer):
     SGD's convention (see :class:`SGD`).
     """
 
-    alpha = _Hyper(_unit_interval_open)
-    eps = _Hyper(_positive)
-    weight_decay = _Hyper(_non_negative)
-    momentum = _Hyper(_non_negative)
-    centered = _Hyper(_flag)
+    alpha = _Hyper(_validate.fraction)
+    eps = _Hyper(_validate.positive)
+    weight_decay = _Hyper(_validate.non_negative)
+    momentum = _Hyper(_validate.non_negative)
+    centered = _Hyper(_validate.flag)
 
     def __init__(
         self,
@@ -627,9 +573,9 @@ class _AdamCore(Optimizer):
     """Shared machinery of Adam and AdamW; ``decoupled`` chooses how weight decay enters."""
 
     betas = _Hyper(_betas)
-    eps = _Hyper(_positive)
-    weight_decay = _Hyper(_non_negative)
-    amsgrad = _Hyper(_flag)
+    eps = _Hyper(_validate.positive)
+    weight_decay = _Hyper(_validate.non_negative)
+    amsgrad = _Hyper(_validate.flag)
     _decoupled = False
 
     def _init_hyper(
@@ -690,7 +636,6 @@ class _AdamCore(Optimizer):
         )
 
 
-@reference("11-adaptive")
 class Adam(_AdamCore):
     r"""Adam (torch.optim.Adam's rule): momentum on g and RMS scaling, both bias-corrected.
 
@@ -770,7 +715,6 @@ class Adam(_AdamCore):
         self.t = 0
 
 
-@reference("11-adaptive")
 class AdamW(_AdamCore):
     r"""AdamW (torch.optim.AdamW's rule): Adam with decoupled weight decay.
 

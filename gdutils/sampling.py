@@ -32,8 +32,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdutils.checks import reference
-
 __all__ = [
     "per_example_mse_gradients",
     "gradient_noise",
@@ -102,7 +100,6 @@ def per_example_mse_gradients(X: ArrayLike, y: ArrayLike, w: ArrayLike, b: float
     return 2.0 * r[:, None] * np.hstack([Xa, np.ones((n, 1))])
 
 
-@reference("09-minibatch-sgd")
 def gradient_noise(
     G: ArrayLike, batch_size: int, n_draws: int, rng: np.random.Generator | int
 ) -> float:

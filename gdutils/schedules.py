@@ -40,7 +40,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gdutils import _validate
-from gdutils.checks import reference
 
 __all__ = [
     "Schedule",
@@ -185,7 +184,6 @@ class InverseTime(Schedule):
         return self.lr0 / (1.0 + self.decay * t)
 
 
-@reference("09-minibatch-sgd")
 class Cosine(Schedule):
     r"""Cosine decay from ``lr0`` to ``lr_min`` over ``total_steps`` steps, then ``lr_min``.
 

@@ -31,8 +31,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdutils.checks import reference
-
 __all__ = [
     "eigenvalues",
     "condition_number",
@@ -110,7 +108,6 @@ def condition_number(eigs_or_matrix: Any) -> float:
     return float(lam[-1] / lam[0])
 
 
-@reference("03-gd-nd")
 def gd_stable_lr(eigs: Any) -> float:
     """The largest stable step size of gradient descent on a quadratic: ``2 / λmax``.
 
@@ -121,7 +118,6 @@ def gd_stable_lr(eigs: Any) -> float:
     return float(2.0 / lam[-1])
 
 
-@reference("03-gd-nd")
 def gd_optimal_lr(eigs: Any) -> float:
     """The fixed step size that minimises the GD rate on a quadratic: ``2 / (λmin + λmax)``.
 
@@ -132,7 +128,6 @@ def gd_optimal_lr(eigs: Any) -> float:
     return float(2.0 / (lam[0] + lam[-1]))
 
 
-@reference("03-gd-nd")
 def gd_rate(lr: ArrayLike, eigs: Any) -> Any:
     """The per-step error contraction of GD on a quadratic: ``ρ(α) = maxᵢ |1 − α λᵢ|``.
 
@@ -152,7 +147,6 @@ def gd_rate(lr: ArrayLike, eigs: Any) -> Any:
     return _out(np.max(np.abs(1.0 - a[..., None] * lam), axis=-1))
 
 
-@reference("03-gd-nd")
 def iterations_to_tolerance(rate: ArrayLike, tol: float, initial_error: ArrayLike = 1.0) -> Any:
     """The number of steps ``k`` after which ``e₀ ρᵏ ≤ tol``: ``⌈log(tol / e₀) / log ρ⌉``.
 
@@ -179,7 +173,6 @@ def iterations_to_tolerance(rate: ArrayLike, tol: float, initial_error: ArrayLik
     return _out(np.asarray(k, dtype=np.float64))
 
 
-@reference("10-momentum")
 def heavy_ball_rate(lr: ArrayLike, beta: ArrayLike, eigs: Any) -> Any:
     """The asymptotic rate of heavy-ball momentum on a quadratic.
 
@@ -277,7 +270,6 @@ def fraction_unseen_with_replacement(n: ArrayLike) -> Any:
 GD_REGIMES = ("monotone", "oscillating", "cycling", "diverging")
 
 
-@reference("02-gd-1d")
 def gd_regime(lr: float, curvature: float = 2.0) -> str:
     r"""How gradient descent behaves on a parabola ``f(x) = ½ c (x − x*)²`` with step ``η``.
 

@@ -1,5 +1,5 @@
 """Training loops: plain mini-batch SGD on a gradient function, and a full training loop for
-:mod:`gdutils.nn` models with validation, early stopping and a live view.
+:mod:`gdutils.nn` models with validation and early stopping.
 
 * :func:`sgd` — the loop of notebook 09: one step per mini-batch, epoch after epoch, with a
   constant learning rate or a schedule ``lr(t)``; returns the path of the parameters.
@@ -7,9 +7,9 @@
 * :func:`fit` — mini-batches (a fresh permutation every epoch), any :mod:`gdutils.optim`
   optimiser (weight decay is the optimiser's business: ``AdamW(..., weight_decay=1e-3)``), an
   optional per-step schedule, validation after every epoch, early stopping with patience that
-  restores the best weights, and a :class:`TrainingView` that shows a progress bar and the loss
-  curves *while* it trains (one image updated in place, no flicker). Under nbgrader
-  (``NBGRADER_EXECUTION``) or with ``view="static"`` it shows only the final curves, once.
+  restores the best weights, and callbacks told after every epoch — the live view that shows a
+  progress bar and the loss curves while it trains is one, in the display layer
+  (:class:`gdutils.display.training_view.TrainingView`).
 
 The early-stopping rule, precisely (Keras' and Lightning's): epoch ``e`` *improves* when
 ``v_e < best − min_delta`` (``best`` = the lowest value so far; a NaN never improves); the count
@@ -23,7 +23,6 @@ improvement, so a run that stops early stops at ``best_epoch + patience``.
 
 from __future__ import annotations
 
-import io
 import math
 import numbers
 import time
@@ -36,7 +35,6 @@ from numpy.typing import ArrayLike
 
 from gdutils import _validate
 from gdutils import data as _data
-from gdutils.checks import reference
 from gdutils.schedules import LRScheduler
 
 __all__ = [
@@ -44,7 +42,7 @@ __all__ = [
     "EarlyStopping",
     "early_stopping_epochs",
     "History",
-    "TrainingView",
+    "Callback",
     "fit",
 ]
 
@@ -53,7 +51,6 @@ __all__ = [
 # Mini-batch SGD on a gradient function (notebook 09)
 
 
-@reference("09-minibatch-sgd")
 def sgd(
     grad: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
     theta0: ArrayLike,
@@ -118,7 +115,6 @@ def sgd(
 # Early stopping (notebook 12)
 
 
-@reference("12-generalisation")
 class EarlyStopping:
     """The patience rule, fed one validation loss per epoch.
 
@@ -187,7 +183,6 @@ class EarlyStopping:
                 f"best={self.best:.4g} at epoch {self.best_epoch}, wait={self.wait})")
 
 
-@reference("12-generalisation")
 def early_stopping_epochs(
     val_losses: Sequence[float] | np.ndarray, patience: int, min_delta: float = 0.0
 ) -> tuple[int | None, int]:
@@ -233,8 +228,8 @@ class History:
     lr : (E,) float64
         Learning rate used by the epoch's last step.
     seconds : (E,) float64
-        Cumulative seconds of training and validation at the end of each epoch (the view's
-        drawing time is excluded and reported in ``view_seconds``).
+        Cumulative seconds of training and validation at the end of each epoch (callbacks,
+        such as a live view, excluded).
     n_steps : int
         Optimiser steps taken.
     best_epoch : int or None
@@ -244,13 +239,6 @@ class History:
     restored_best : bool
         Whether the weights were reset to those of ``best_epoch`` at the end.
     metric_name : str or None
-    view_seconds : float
-        Time spent drawing the view, the final image included.
-    view_draws : int
-        Number of images the view rendered.
-    view_live_seconds : float
-        The part of ``view_seconds`` spent redrawing *during* training (kept within
-        :data:`OVERHEAD` of the run).
     """
 
     train_loss: np.ndarray
@@ -263,9 +251,6 @@ class History:
     stopped_early: bool
     restored_best: bool
     metric_name: str | None = None
-    view_seconds: float = 0.0
-    view_draws: int = 0
-    view_live_seconds: float = 0.0
 
     @property
     def epochs_run(self) -> int:
@@ -302,288 +287,6 @@ class History:
         return f"History({', '.join(parts)})"
 
 
-#: the largest fraction of a training run the live view may spend redrawing while it trains
-OVERHEAD = 0.1
-#: assumed cost (seconds) of the first redraw, before one has been measured
-FIRST_DRAW_GUESS = 0.05
-#: resolution of the view's PNG images
-DPI = 72
-
-
-def _plain_log_axis(ax: Any) -> None:
-    """A log y-axis with plain-text tick labels (mathtext labels cost time at every redraw)."""
-    from matplotlib import ticker
-
-    ax.set_yscale("log")
-    ax.yaxis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0), numticks=8))
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:.2g}"))
-    ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-
-
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency of the course
-        return False
-    ip = get_ipython()
-    return ip is not None and hasattr(ip, "kernel")
-
-
-def _resolve_view(view: str) -> str:
-    from gdutils.widgets import grading
-
-    if view not in ("auto", "live", "static", "none"):
-        raise ValueError(f"view must be 'auto', 'live', 'static' or 'none', got {view!r}")
-    if view != "auto":
-        return view
-    if not _in_kernel():
-        return "none"
-    return "static" if grading() else "live"
-
-
-class TrainingView:
-    """A progress bar and the loss curves of a training run, redrawn in place while it trains.
-
-    The figure is a :class:`matplotlib.figure.Figure` built once; each redraw moves its lines
-    (``set_data``) and replaces the bytes of one ``ipywidgets.Image``, so the picture updates
-    without flicker and without new outputs. The progress bar and its text move after every
-    epoch (cheap). The curves are redrawn during training only within a time budget: at most
-    every ``update_every`` epochs, not before ``min_interval`` seconds, and only while the
-    drawing done so far plus one more draw stays within :data:`OVERHEAD` (10 %) of the time
-    elapsed (:meth:`may_redraw`) — so on a slow machine it simply redraws less often. The final
-    image, which the static view draws too, is drawn once at the end.
-
-    Parameters
-    ----------
-    epochs : int
-        The epoch budget (the progress bar's maximum).
-    mode : {"live", "static", "none"}
-        ``"live"``: widgets updated during training. ``"static"``: one image at the end (what
-        nbgrader gets). ``"none"``: draw nothing (still usable in tests via :meth:`render`).
-    has_val : bool
-        Whether validation curves are drawn.
-    metric_name : str or None
-        Name of the validation metric; ``None`` hides the metric panel.
-    update_every : int
-        Redraw at most every this many epochs.
-    min_interval : float
-        No redraw before this many seconds of training.
-    title : str
-    display : callable, optional
-        Replaces ``IPython.display.display`` (tests).
-
-    Attributes
-    ----------
-    n_draws : int
-        Images rendered so far.
-    draw_seconds : float
-        Total time spent rendering.
-    live_seconds : float
-        Time spent on the redraws *during* training (the part the budget limits).
-    png : bytes
-        The last image.
-    """
-
-    def __init__(
-        self,
-        epochs: int,
-        *,
-        mode: str = "live",
-        has_val: bool = True,
-        metric_name: str | None = None,
-        update_every: int = 1,
-        min_interval: float = 0.3,
-        title: str = "Training",
-        display: Callable[[Any], Any] | None = None,
-    ) -> None:
-        if mode not in ("live", "static", "none"):
-            raise ValueError(f"mode must be 'live', 'static' or 'none', got {mode!r}")
-        self.epochs = _validate.count("epochs", epochs)
-        self.mode = mode
-        self.has_val = bool(has_val)
-        self.metric_name = metric_name
-        self.update_every = _validate.count("update_every", update_every)
-        self.min_interval = _validate.non_negative("min_interval", min_interval)
-        self.title = title
-        self._display = display
-        self.n_draws = 0
-        self.draw_seconds = 0.0
-        self.live_seconds = 0.0
-        self.png = b""
-        self._t0 = time.perf_counter()
-        self._progress: Any = None
-        self._label: Any = None
-        self._image: Any = None
-        self._box: Any = None
-        self._build_figure()
-
-    # -- the figure, built once ---------------------------------------------------------------
-    def _build_figure(self) -> None:
-        from matplotlib.figure import Figure
-        from matplotlib.lines import Line2D
-
-        from gdutils.plotting import COLORS, style
-
-        with style():
-            n_axes = 2 if self.metric_name else 1
-            # a fixed layout: "constrained" would re-solve the layout at every redraw
-            self.figure = Figure(figsize=(9.0 if n_axes == 2 else 5.5, 3.4))
-            axes = self.figure.subplots(1, n_axes)
-            axes = list(np.atleast_1d(axes))
-            if n_axes == 2:
-                self.figure.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.82, wspace=0.28)
-            else:
-                self.figure.subplots_adjust(left=0.14, right=0.97, bottom=0.15, top=0.82)
-            self.ax_loss = axes[0]
-            self.ax_metric = axes[1] if n_axes == 2 else None
-            (self.line_train,) = self.ax_loss.plot([], [], color=COLORS["blue"], label="training")
-            (self.line_val,) = self.ax_loss.plot([], [], color=COLORS["vermillion"],
-                                                 label="validation")
-            self.line_val.set_visible(self.has_val)
-            self.best_line = self.ax_loss.axvline(0.0, color=COLORS["black"], linestyle=":",
-                                                  linewidth=1.2, label="best epoch")
-            self.best_line.set_visible(False)
-            _plain_log_axis(self.ax_loss)
-            self.ax_loss.set_xlim(0.0, float(self.epochs))  # until there is data to fit
-            self.ax_loss.set_ylim(0.01, 10.0)
-            self.ax_loss.set_xlabel("epoch")
-            self.ax_loss.set_ylabel("loss (log scale)")
-            self.ax_loss.set_title("Loss")
-            # a proxy, so the legend shows the dotted line before the first best epoch exists
-            best_proxy = Line2D([], [], color=COLORS["black"], linestyle=":", linewidth=1.2)
-            handles, labels = [self.line_train], ["training"]
-            if self.has_val:
-                handles.append(self.line_val)
-                labels.append("validation")
-                handles.append(best_proxy)
-                labels.append("best epoch")
-            self.ax_loss.legend(handles, labels, loc="upper right")
-            if self.ax_metric is not None:
-                (self.line_metric,) = self.ax_metric.plot([], [], color=COLORS["green"],
-                                                          label=f"validation {self.metric_name}")
-                self.best_metric_line = self.ax_metric.axvline(
-                    0.0, color=COLORS["black"], linestyle=":", linewidth=1.2, label="best epoch")
-                self.best_metric_line.set_visible(False)
-                self.ax_metric.set_xlim(0.0, float(self.epochs))
-                self.ax_metric.set_ylim(0.0, 1.0)
-                self.ax_metric.set_xlabel("epoch")
-                self.ax_metric.set_ylabel(f"validation {self.metric_name}")
-                self.ax_metric.set_title(f"Validation {self.metric_name}")
-                self.ax_metric.legend([self.line_metric, best_proxy],
-                                      [f"validation {self.metric_name}", "best epoch"],
-                                      loc="lower right")
-            self.figure.suptitle(self.title)
-
-    def render(self, history: dict[str, Sequence[float]], best_epoch: int | None) -> bytes:
-        """Move the lines to ``history`` (lists ``train_loss``, ``val_loss``, ``val_metric``)
-        and return the PNG."""
-        start = time.perf_counter()
-        train = np.asarray(history.get("train_loss", []), dtype=np.float64)
-        e = np.arange(train.size)
-        self.line_train.set_data(e, train)
-        values = [train]
-        if self.has_val:
-            val = np.asarray(history.get("val_loss", []), dtype=np.float64)
-            self.line_val.set_data(np.arange(val.size), val)
-            values.append(val)
-        finite = np.concatenate(values)
-        finite = finite[np.isfinite(finite) & (finite > 0)]
-        right = max(1.0, float(train.size - 1)) if train.size else float(self.epochs)
-        self.ax_loss.set_xlim(0.0, right)
-        if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
-            self.ax_loss.set_ylim(lo / 1.3, hi * 1.3)
-        if best_epoch is not None:
-            self.best_line.set_xdata([best_epoch, best_epoch])
-            self.best_line.set_visible(True)
-        if self.ax_metric is not None:
-            m = np.asarray(history.get("val_metric", []), dtype=np.float64)
-            self.line_metric.set_data(np.arange(m.size), m)
-            self.ax_metric.set_xlim(0.0, right)
-            fm = m[np.isfinite(m)]
-            if fm.size:
-                lo, hi = float(fm.min()), float(fm.max())
-                pad = max(0.01, 0.08 * (hi - lo))
-                self.ax_metric.set_ylim(max(0.0, lo - pad), min(1.0, hi + pad) + 0.005)
-            if best_epoch is not None:
-                self.best_metric_line.set_xdata([best_epoch, best_epoch])
-                self.best_metric_line.set_visible(True)
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=DPI)
-        self.png = buf.getvalue()
-        self.n_draws += 1
-        self.draw_seconds += time.perf_counter() - start
-        return self.png
-
-    def may_redraw(self, elapsed: float) -> bool:
-        """Whether a redraw now keeps the live drawing within budget.
-
-        ``elapsed`` is the time since training started. A redraw is allowed once
-        ``min_interval`` has passed and if the redraws so far plus one more (estimated at the
-        average cost of a draw, or :data:`FIRST_DRAW_GUESS` before any was measured) fit in
-        ``OVERHEAD × elapsed``.
-        """
-        if elapsed < self.min_interval:
-            return False
-        cost = self.draw_seconds / self.n_draws if self.n_draws else FIRST_DRAW_GUESS
-        return self.live_seconds + cost <= OVERHEAD * elapsed
-
-    # -- display ------------------------------------------------------------------------------
-    def _show(self, obj: Any) -> None:
-        if self._display is not None:
-            self._display(obj)
-        else:
-            from IPython.display import display
-
-            display(obj)
-
-    def start(self) -> None:
-        """Show the progress bar and the empty axes (live mode only)."""
-        if self.mode != "live":
-            return
-        import ipywidgets as w
-
-        self._progress = w.IntProgress(value=0, min=0, max=self.epochs, description="epoch 0",
-                                       style={"description_width": "initial"})
-        self._label = w.HTML("starting…")
-        self._image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
-        self._box = w.VBox([w.HBox([self._progress, self._label]), self._image])
-        self._t0 = time.perf_counter()
-        # the empty axes at once (the learner sees where the curves will go); this first draw
-        # also measures what a draw costs here, and counts against the budget
-        self._image.value = self.render({}, None)
-        self.live_seconds = self.draw_seconds
-        self._show(self._box)
-
-    def update(self, epoch: int, history: dict[str, Sequence[float]], best_epoch: int | None,
-               text: str) -> None:
-        """After each epoch: move the progress bar; redraw the curves when one is due."""
-        if self.mode != "live":
-            return
-        self._progress.value = epoch + 1
-        self._progress.description = f"epoch {epoch + 1}/{self.epochs}"
-        self._label.value = text
-        if (epoch + 1) % self.update_every == 0 and self.may_redraw(time.perf_counter() - self._t0):
-            before = self.draw_seconds
-            self._image.value = self.render(history, best_epoch)
-            self.live_seconds += self.draw_seconds - before
-
-    def finish(self, history: dict[str, Sequence[float]], best_epoch: int | None,
-               text: str) -> None:
-        """Final image: redrawn in place (live) or shown once (static)."""
-        if self.mode == "none":
-            return
-        png = self.render(history, best_epoch)
-        if self.mode == "live":
-            self._image.value = png
-            self._label.value = text
-            self._progress.bar_style = "success"
-        else:
-            from IPython.display import Image
-
-            self._show(Image(data=png, format="png"))
-
-
 # ---------------------------------------------------------------------------------------------
 # The training loop
 
@@ -606,6 +309,82 @@ def _metric(metric: Any, loss_fn: Any) -> tuple[Callable[[np.ndarray, np.ndarray
     raise ValueError(f"metric must be 'auto', 'accuracy', None or a callable, got {metric!r}")
 
 
+class Callback:
+    """What :func:`fit` tells a callback (subclass it, or pass any object with these methods).
+
+    ``on_train_begin(info)`` once, with ``info = {"epochs", "has_val", "metric_name"}``;
+    ``on_epoch_end(epoch, log, best_epoch, text)`` after each epoch, where ``log`` holds the lists
+    ``train_loss``, ``val_loss`` and ``val_metric`` so far and ``text`` a one-line summary;
+    ``on_train_end(log, best_epoch, text)`` once at the end. The live view
+    :class:`gdutils.display.training_view.TrainingView` is one.
+    """
+
+    def on_train_begin(self, info: dict[str, Any]) -> None:
+        """The run starts."""
+
+    def on_epoch_end(self, epoch: int, log: dict[str, list[float]], best_epoch: int | None,
+                     text: str) -> None:
+        """An epoch ended."""
+
+    def on_train_end(self, log: dict[str, list[float]], best_epoch: int | None, text: str) -> None:
+        """The run is over (the best weights are already restored)."""
+
+
+def _training_data(X: ArrayLike, y: ArrayLike, X_val: ArrayLike | None,
+                   y_val: ArrayLike | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    Xa = np.asarray(X, dtype=np.float64)
+    ya = np.asarray(y)
+    if Xa.ndim != 2 or len(ya) != len(Xa):
+        raise ValueError(f"X must have shape (n, d) and y n rows, got {Xa.shape} and {ya.shape}")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("pass both X_val and y_val, or neither")
+    if X_val is None:
+        return Xa, ya, None, None
+    Xv = np.asarray(X_val, dtype=np.float64)
+    yv = np.asarray(y_val)
+    if Xv.ndim != 2 or Xv.shape[1] != Xa.shape[1] or len(yv) != len(Xv):
+        raise ValueError(f"X_val must have shape (m, {Xa.shape[1]}) and y_val m rows, got "
+                         f"{Xv.shape} and {yv.shape}")
+    return Xa, ya, Xv, yv
+
+
+def _early_stopping(early_stopping: EarlyStopping | int | None, has_val: bool) -> EarlyStopping | None:
+    if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
+        early_stopping = EarlyStopping(patience=int(early_stopping))
+    if early_stopping is None:
+        return None
+    if not isinstance(early_stopping, EarlyStopping):
+        raise ValueError("early_stopping must be an EarlyStopping, an int patience, or None")
+    if not has_val:
+        raise ValueError("early stopping needs validation data: pass X_val and y_val")
+    early_stopping.reset()
+    return early_stopping
+
+
+def _train_epoch(model: Any, loss_fn: Any, optimizer: Any, batches: Iterable[tuple[np.ndarray, np.ndarray]],
+                 scheduler: LRScheduler | None, epoch: int, steps_before: int) -> tuple[float, float, int]:
+    """One pass over the mini-batches: ``(mean loss, lr of the last step, steps taken)``."""
+    total, count, steps = 0.0, 0, 0
+    step_lr = float(optimizer.lr)
+    for Xb, yb in batches:
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            pred = model.forward(Xb)
+        loss = float(loss_fn.forward(pred, yb)) if np.all(np.isfinite(pred)) else math.inf
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"the training loss became {loss} at epoch {epoch}, step {steps_before + steps}: "
+                "the run diverged (try a smaller learning rate)")
+        model.backward(loss_fn.backward())
+        step_lr = float(optimizer.lr)
+        optimizer.step(model.grads)
+        if scheduler is not None:
+            scheduler.step()
+        steps += 1
+        total += loss * len(yb)
+        count += len(yb)
+    return total / max(count, 1), step_lr, steps
+
+
 def fit(
     model: Any,
     loss_fn: Any,
@@ -622,13 +401,8 @@ def fit(
     restore_best: bool = True,
     schedule: Callable[[int], float] | None = None,
     metric: Any = "auto",
-    view: str = "auto",
-    static: bool | None = None,
-    update_every: int = 1,
-    min_interval: float = 0.3,
-    title: str = "Training",
     drop_last: bool = False,
-    display: Callable[[Any], Any] | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> History:
     """Train a :mod:`gdutils.nn` model with mini-batches, validation and early stopping.
 
@@ -636,7 +410,7 @@ def fit(
     and for every mini-batch runs ``loss_fn(model(Xb), yb)``, ``model.backward(...)``,
     ``optimizer.step(model.grads)`` (and ``schedule`` if given, once per step). After the epoch
     it evaluates the validation set, feeds the validation loss to early stopping, and keeps a
-    copy of the weights of the best epoch.
+    copy of the weights of the best epoch. It draws nothing: a live view is a callback.
 
     Parameters
     ----------
@@ -663,18 +437,11 @@ def fit(
     metric : "auto", "accuracy", None or callable
         Validation metric ``metric(pred, y) -> float``; "auto" is accuracy for
         ``SoftmaxCrossEntropy``.
-    view : {"auto", "live", "static", "none"}
-        "auto": live in a Jupyter kernel, static under nbgrader, none outside a kernel.
-    static : bool, optional
-        ``True`` forces the static view (the final curves, shown once), like the explorers'
-        ``static=``.
-    update_every, min_interval : throttle of the live view (see :class:`TrainingView`).
-    title : str
-        Title of the view's figure.
     drop_last : bool
         Drop each epoch's last partial batch.
-    display : callable, optional
-        Replaces ``IPython.display.display`` (tests).
+    callbacks : sequence of :class:`Callback`
+        Told when the run starts, after every epoch and at the end, e.g.
+        ``[gdutils.display.training_view.TrainingView(title=...)]``.
 
     Returns
     -------
@@ -689,70 +456,27 @@ def fit(
     """
     epochs = _validate.count("epochs", epochs)
     batch_size = _validate.count("batch_size", batch_size)
-    Xa = np.asarray(X, dtype=np.float64)
-    ya = np.asarray(y)
-    if Xa.ndim != 2 or len(ya) != len(Xa):
-        raise ValueError(f"X must have shape (n, d) and y n rows, got {Xa.shape} and {ya.shape}")
-    has_val = X_val is not None
-    if has_val != (y_val is not None):
-        raise ValueError("pass both X_val and y_val, or neither")
-    if has_val:
-        Xv = np.asarray(X_val, dtype=np.float64)
-        yv = np.asarray(y_val)
-        if Xv.ndim != 2 or Xv.shape[1] != Xa.shape[1] or len(yv) != len(Xv):
-            raise ValueError(f"X_val must have shape (m, {Xa.shape[1]}) and y_val m rows, got "
-                             f"{Xv.shape} and {yv.shape}")
-    if isinstance(early_stopping, numbers.Integral) and not isinstance(early_stopping, bool):
-        early_stopping = EarlyStopping(patience=int(early_stopping))
-    if early_stopping is not None:
-        if not isinstance(early_stopping, EarlyStopping):
-            raise ValueError("early_stopping must be an EarlyStopping, an int patience, or None")
-        if not has_val:
-            raise ValueError("early stopping needs validation data: pass X_val and y_val")
-        early_stopping.reset()
+    Xa, ya, Xv, yv = _training_data(X, y, X_val, y_val)
+    has_val = Xv is not None
+    stopper = _early_stopping(early_stopping, has_val)
     metric_fn, metric_name = _metric(metric, loss_fn) if has_val else (None, None)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     scheduler = LRScheduler(optimizer, schedule) if schedule is not None else None
-
-    mode = _resolve_view(view)
-    if static:
-        mode = "static"
-    shown = TrainingView(epochs, mode=mode, has_val=has_val, metric_name=metric_name,
-                         update_every=update_every, min_interval=min_interval, title=title,
-                         display=display)
-    shown.start()
+    for cb in callbacks:
+        cb.on_train_begin({"epochs": epochs, "has_val": has_val, "metric_name": metric_name})
 
     log: dict[str, list[float]] = {"train_loss": [], "val_loss": [], "val_metric": []}
     lrs: list[float] = []
     seconds: list[float] = []
-    best_loss = math.inf
-    best_epoch: int | None = None
-    best_params: list[np.ndarray] | None = None
-    n_steps = 0
-    stopped_early = False
-    elapsed = 0.0
-    text = ""
+    best_loss, best_epoch, best_params = math.inf, None, None
+    n_steps, elapsed, stopped_early, text = 0, 0.0, False, ""
     for epoch in range(epochs):
         t0 = time.perf_counter()
-        total, count = 0.0, 0
-        for Xb, yb in _data.minibatches(Xa, ya, batch_size, rng, drop_last=drop_last):
-            with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-                pred = model.forward(Xb)
-            loss = float(loss_fn.forward(pred, yb)) if np.all(np.isfinite(pred)) else math.inf
-            if not math.isfinite(loss):
-                raise FloatingPointError(
-                    f"the training loss became {loss} at epoch {epoch}, step {n_steps}: the run "
-                    "diverged (try a smaller learning rate)")
-            model.backward(loss_fn.backward())
-            step_lr = float(optimizer.lr)
-            optimizer.step(model.grads)
-            if scheduler is not None:
-                scheduler.step()
-            n_steps += 1
-            total += loss * len(yb)
-            count += len(yb)
-        log["train_loss"].append(total / max(count, 1))
-        lrs.append(step_lr if count else float(optimizer.lr))
+        batches = _data.minibatches(Xa, ya, batch_size, rng, drop_last=drop_last)
+        loss, lr, steps = _train_epoch(model, loss_fn, optimizer, batches, scheduler, epoch, n_steps)
+        n_steps += steps
+        log["train_loss"].append(loss)
+        lrs.append(lr)
         stop = False
         if has_val:
             pred = model.forward(Xv)
@@ -760,10 +484,9 @@ def fit(
             log["val_loss"].append(val_loss)
             if metric_fn is not None:
                 log["val_metric"].append(float(metric_fn(pred, yv)))
-            if early_stopping is not None:
-                stop = early_stopping.update(val_loss)
-                improved = early_stopping.improved
-                best_epoch = early_stopping.best_epoch
+            if stopper is not None:
+                stop = stopper.update(val_loss)
+                improved, best_epoch = stopper.improved, stopper.best_epoch
             else:
                 improved = val_loss < best_loss
                 if improved:
@@ -773,28 +496,25 @@ def fit(
         elapsed += time.perf_counter() - t0
         seconds.append(elapsed)
         text = _progress_text(epoch, log, metric_name, best_epoch)
-        shown.update(epoch, log, best_epoch, text)
+        for cb in callbacks:
+            cb.on_epoch_end(epoch, log, best_epoch, text)
         if stop:
             stopped_early = epoch < epochs - 1
             break
 
-    restored = False
     last = len(log["train_loss"]) - 1
-    if restore_best and best_params is not None and best_epoch is not None and best_epoch != last:
+    restored = bool(restore_best and best_params is not None and best_epoch is not None
+                    and best_epoch != last)
+    if restored:
         for p, saved in zip(model.params, best_params, strict=True):
             p[...] = saved
-        restored = True
-    if restored:
         text += f" · restored the weights of epoch {best_epoch}"
-    shown.finish(log, best_epoch, text)
-
-    def arr(key: str) -> np.ndarray | None:
-        return np.array(log[key], dtype=np.float64) if log[key] else None
-
+    for cb in callbacks:
+        cb.on_train_end(log, best_epoch, text)
     return History(
         train_loss=np.array(log["train_loss"], dtype=np.float64),
-        val_loss=arr("val_loss"),
-        val_metric=arr("val_metric"),
+        val_loss=np.array(log["val_loss"], dtype=np.float64) if log["val_loss"] else None,
+        val_metric=np.array(log["val_metric"], dtype=np.float64) if log["val_metric"] else None,
         lr=np.array(lrs, dtype=np.float64),
         seconds=np.array(seconds, dtype=np.float64),
         n_steps=n_steps,
@@ -802,9 +522,6 @@ def fit(
         stopped_early=stopped_early,
         restored_best=restored,
         metric_name=metric_name,
-        view_seconds=shown.draw_seconds,
-        view_draws=shown.n_draws,
-        view_live_seconds=shown.live_seconds,
     )
 
 

@@ -13,7 +13,6 @@ manually graded cell.
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import os
 import shutil
@@ -27,6 +26,7 @@ from typing import Any
 import nbformat
 
 from gdcourse import cells as sc
+from gdcourse import copies
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -94,15 +94,9 @@ def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def generate(assignment: str, course: Path | None = None) -> nbformat.NotebookNode:
-    """Run ``nbgrader generate_assignment`` on the source notebook; return the learner notebook."""
-    with tempfile.TemporaryDirectory(prefix="gd-gen-") as tmp:
-        course = course or Path(tmp)
-        (course / "source" / assignment).mkdir(parents=True, exist_ok=True)
-        shutil.copy(source_path(assignment), course / "source" / assignment / f"{assignment}.ipynb")
-        _write_config(course)
-        _nbgrader(course, "generate_assignment", assignment, "--force", "--create")
-        return nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+def generate(assignment: str) -> nbformat.NotebookNode:
+    """The learner copy nbgrader generates from the source notebook (gdcourse.copies owns it)."""
+    return nbformat.from_dict(copies.learner_copy(source_path(assignment)))
 
 
 def release(assignment: str) -> Path:
@@ -138,24 +132,13 @@ def patched_answer(assignment: str, grade_id: str, *pairs: tuple[str, str]) -> s
     return src
 
 
-def correct_submission(
-    assignment: str, learner: Any | None = None, source: Any | None = None
-) -> nbformat.NotebookNode:
-    """The learner copy with every answer filled from the solution, as a learner would submit it.
-
-    ``learner`` and ``source`` default to the committed notebooks of ``assignment``.
-    """
-    src = source if source is not None else nbformat.read(source_path(assignment), as_version=4)
-    nb = copy.deepcopy(learner if learner is not None else nbformat.read(learner_path(assignment), as_version=4))
-    answers = {nbgrader_meta(c)["grade_id"]: c for c in src.cells if is_answer(c) or is_written(c)}
-    for cell in nb.cells:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if gid in answers:
-            if cell.cell_type == "code":
-                cell.source = solution_code(answers[gid].source)
-            else:
-                cell.source = "A written answer, in my own words."
-    return nb
+def correct_submission(assignment: str, learner: Any | None = None,
+                       source: Any | None = None) -> nbformat.NotebookNode:
+    """The learner copy with every answer filled from the solution, as a learner would submit it
+    (``learner`` and ``source`` default to the committed notebooks of ``assignment``)."""
+    base = learner if learner is not None else nbformat.read(learner_path(assignment), as_version=4)
+    src = source if source is not None else source_path(assignment)
+    return nbformat.from_dict(copies.correct_submission(src, learner=dict(base)))
 
 
 def load_mistakes(assignment: str) -> dict[str, dict[str, Any]]:
@@ -174,17 +157,8 @@ def load_mistakes(assignment: str) -> dict[str, dict[str, Any]]:
 
 
 def apply_mistake(nb: Any, replace: dict[str, str]) -> nbformat.NotebookNode:
-    out = copy.deepcopy(nb)
-    found = set()
-    for cell in out.cells:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if gid in replace:
-            cell.source = replace[gid]
-            found.add(gid)
-    missing = set(replace) - found
-    if missing:
-        raise KeyError(f"mistake refers to unknown answer cells {sorted(missing)}")
-    return out
+    """``nb`` with the answer cells of one mistake replaced."""
+    return nbformat.from_dict(copies.with_answers(dict(nb), replace))
 
 
 @dataclass

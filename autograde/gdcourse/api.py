@@ -1,6 +1,6 @@
 """Grade one notebook without a course directory or a gradebook.
 
->>> from gdcourse.api import grade_submission, correct_submission
+>>> from gdcourse.api import grade_submission
 >>> res = grade_submission("solutions/02-gd-1d/02-gd-1d.ipynb", submission_nb)   # doctest: +SKIP
 >>> res.status, res.failed(), res.score, res.max_score                          # doctest: +SKIP
 
@@ -13,13 +13,11 @@ pays Python's start-up once; each call forks a fresh kernel and a fresh judge.
 from __future__ import annotations
 
 import atexit
-import copy
 import json
 import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import cells as sc
 from .trusted import jobs, launcher
 
 _ZYGOTES: dict[tuple, launcher.Zygote] = {}
@@ -76,7 +74,7 @@ def _close() -> None:
 
 def _load(nb: Any) -> dict:
     if isinstance(nb, dict):
-        return copy.deepcopy(dict(nb))
+        return json.loads(json.dumps(nb))
     with open(os.fspath(nb), encoding="utf-8") as fh:
         return json.load(fh)
 
@@ -124,33 +122,3 @@ def grade_submission(source_nb: Any, submission_nb: Any, *, assignment: str | No
     return Result(status=rec["status"], score=rec["auto_score"], max_score=rec["auto_max_score"],
                   tests=tests, reasons=nbres["reasons"], warnings=rec["warnings"],
                   flags=rec["flags"], nb=rec["_staged"][name], sandbox=info.label)
-
-
-def correct_submission(source_nb: Any, replace: dict[str, str] | None = None) -> dict:
-    """The source notebook as a learner who solved everything would submit it: solution code
-    without the markers, hidden tests removed from test cells; ``replace`` maps answer-cell
-    grade_ids to replacement sources (the tests/mistakes/ convention)."""
-    nb = _load(source_nb)
-    replace = dict(replace or {})
-    for cell in nb["cells"]:
-        gid = sc.grade_id(cell)
-        src = sc.source_of(cell)
-        if sc.is_answer(cell):
-            cell["source"] = replace.pop(gid) if gid in replace else (
-                sc.solution_code(src) if cell["cell_type"] == "code" else src)
-        elif sc.is_test(cell):
-            cell["source"] = sc.strip_hidden(src)
-    if replace:
-        raise KeyError(f"no answer cells with grade_id {sorted(replace)}")
-    return nb
-
-
-def learner_copy(source_nb: Any) -> dict:
-    """The released learner notebook (solutions replaced by stubs, hidden tests removed)."""
-    nb = _load(source_nb)
-    for cell in nb["cells"]:
-        if sc.is_answer(cell):
-            cell["source"] = sc.learner_stub(cell)
-        elif sc.is_test(cell):
-            cell["source"] = sc.strip_hidden(sc.source_of(cell))
-    return nb

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gdcourse import api
 from gdcourse import cells as sc
+from gdcourse import copies
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -53,11 +53,11 @@ def submit(course: Path, student: str, nb: dict | str | bytes, name: str = f"{AS
 
 
 def correct() -> dict:
-    return api.correct_submission(SOURCE)
+    return copies.correct_submission(SOURCE)
 
 
 def learner() -> dict:
-    return api.learner_copy(SOURCE)
+    return copies.learner_copy(SOURCE)
 
 
 def with_answers(base: dict, **answers: str) -> dict:

@@ -65,7 +65,7 @@ def cheats(course_root: str) -> dict[str, dict]:
         "type(ip).run_cell = lambda self, *a, **k: fake()\n" + WRONG["ex1"]),
         ex2=WRONG["ex2"], ex3=WRONG["ex3"])
     out["cheat-patch-checks"] = with_answers(base, ex1=(
-        "import gdutils.checks as checks, gdfixture\n"
+        "from gdutils import checks, gdfixture\n"
         "for n in ['check_array', 'check_scalar', 'check_int', 'check_true', 'check_unchanged', 'check_type']:\n"
         "    setattr(checks, n, lambda *a, **k: None)\n"
         "checks.ExerciseError = type('Nope', (Exception,), {})\n"

@@ -286,10 +286,10 @@ def callbacks(tmp_path_factory):
     (root / "solutions" / CALLBACKS).mkdir()
     src = _callbacks_source()
     (root / "solutions" / CALLBACKS / f"{CALLBACKS}.ipynb").write_text(json.dumps(src))
-    from gdcourse import api
+    from gdcourse import copies
 
-    good = api.correct_submission(src)
-    bomb = api.correct_submission(src, {"ex1-answer": (
+    good = copies.correct_submission(src)
+    bomb = copies.correct_submission(src, {"ex1-answer": (
         "import numpy as np\n\ndef sgd(grad, X, y, w0, lr, n_steps):\n"
         "    big = np.ones((16000, 1))\n"
         "    for _ in range(3):\n"
@@ -328,7 +328,7 @@ HONEST_PAGES = ["02-gd-1d", "07-backprop-scalar", "09-minibatch-sgd"]
 def test_feedback_of_honest_answers_to_real_assignments_is_never_deleted(tmp_path):
     import shutil
 
-    from gdcourse import api
+    from gdcourse import copies
 
     from .course_builder import REPO
 
@@ -336,7 +336,7 @@ def test_feedback_of_honest_answers_to_real_assignments_is_never_deleted(tmp_pat
     for a in HONEST_PAGES:
         shutil.copytree(REPO / "solutions" / a, root / "solutions" / a)
         src = REPO / "solutions" / a / f"{a}.ipynb"
-        submit(root, "ada", api.correct_submission(src), f"{a}.ipynb", assignment=a)
+        submit(root, "ada", copies.correct_submission(src), f"{a}.ipynb", assignment=a)
     for a in HONEST_PAGES:
         graded = gdcourse(root, "grade", a)
         assert graded.returncode == 0, graded.stdout + graded.stderr

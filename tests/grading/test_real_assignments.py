@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gdcourse import api
+from gdcourse import api, copies
 
 from .course_builder import REPO
 
@@ -25,14 +25,14 @@ SOURCES = sorted((REPO / "solutions").glob("*/*.ipynb"))
 @pytest.mark.parametrize("source", SOURCES, ids=[p.parent.name for p in SOURCES])
 def test_hardened_round_trip(source: Path) -> None:
     assignment = source.parent.name
-    good = api.grade_submission(source, api.correct_submission(source), assignment=assignment)
+    good = api.grade_submission(source, copies.correct_submission(source), assignment=assignment)
     assert good.status == "ok", good.reasons
     assert good.failed() == [], {g: good.tests[g].message for g in good.failed()}
-    empty = api.grade_submission(source, api.learner_copy(source), assignment=assignment)
+    empty = api.grade_submission(source, copies.learner_copy(source), assignment=assignment)
     assert empty.score == 0.0
     for name, mistake in nbtools.load_mistakes(assignment).items():
         res = api.grade_submission(
-            source, api.correct_submission(source, replace=mistake["replace"]), assignment=assignment
+            source, copies.correct_submission(source, replace=mistake["replace"]), assignment=assignment
         )
         assert res.status == "ok", (name, res.reasons)
         assert set(res.failed()) == set(mistake["fails"]), (

@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from gdcourse import api
+from gdcourse import api, copies
 from gdcourse import cells as sc
 from gdcourse.commands.lint import lint_notebook
 from gdcourse.inside import wire
@@ -127,7 +127,7 @@ def test_api_grades_one_notebook_without_a_course():
     assert ok.status == "ok" and ok.failed() == [] and ok.score == ok.max_score == 8.0
     none = api.grade_submission(SOURCE, learner(), **kw)
     assert none.score == 0.0 and set(none.failed()) == {"ex1-tests", "ex2-tests", "ex3-tests"}
-    wrong = api.grade_submission(SOURCE, api.correct_submission(
+    wrong = api.grade_submission(SOURCE, copies.correct_submission(
         SOURCE, {"ex2-answer": "def mse_grad(X, w, y):\n    return 2 * X.T @ (X @ w - y)\n"}), **kw)
     assert wrong.failed() == ["ex2-tests"]
     assert "3×" in wrong.tests["ex2-tests"].message  # the sum-instead-of-mean hint
@@ -168,7 +168,7 @@ def test_delegation_to_a_real_gdutils_reference_is_caught_at_run_time():
         "        return float(getattr(_m, 'gradient_' + 'descent_1d')(df, x0, lr, n_steps).x)\n"
         "    except Exception:\n"
         "        return float(getattr(_m, 'gradient_' + 'descent_1d').__wrapped__(df, x0, lr, n_steps).x)\n")
-    good = api.grade_submission(src, api.correct_submission(src), assignment="02-gd-1d", cell_timeout=10)
+    good = api.grade_submission(src, copies.correct_submission(src), assignment="02-gd-1d", cell_timeout=10)
     assert good.failed() == [], good.tests
     bad = api.grade_submission(src, sneaky, assignment="02-gd-1d", cell_timeout=10)
     assert bad.failed() == ["ex1-tests"], bad.tests

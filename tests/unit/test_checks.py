@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdutils import checks
-from gdutils.checks import ExerciseError
+from gdutils.exercises.checks import ExerciseError
 
 
 def fails(fn, *args, **kwargs) -> str:

@@ -11,7 +11,8 @@ import pytest
 import gdutils
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(gdutils.__path__, prefix="gdutils.") if not m.ispkg or m.name.endswith("explorers")
+    m.name for m in pkgutil.walk_packages(gdutils.__path__, prefix="gdutils.")
+    if not m.ispkg or m.name.endswith("explorers")
 )
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gdutils import descent, functions, optim
-from gdutils.explorers import adaptive
+from gdutils.display.explorers import adaptive
 
 # --------------------------------------------------------------------------------------------
 # helpers

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gdutils import losses
-from gdutils.explorers import classification as cx
+from gdutils.display.explorers import classification as cx
 
 
 def _gd_oracle(X: np.ndarray, y: np.ndarray, lr: float, n_steps: int) -> np.ndarray:

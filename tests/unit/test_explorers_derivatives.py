@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gdutils import functions, gradcheck
-from gdutils.explorers import derivatives
+from gdutils.display.explorers import derivatives
 
 # ---------------------------------------------------------------------------------------------
 # The tangent line

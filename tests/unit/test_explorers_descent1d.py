@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gdutils import descent, functions
-from gdutils.explorers import descent1d
+from gdutils.display.explorers import descent1d
 
 
 def _closed_form(x0: float, lr: float, k: int) -> float:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gdutils import data, losses, training
-from gdutils.explorers import generalisation as gx
+from gdutils.display.explorers import generalisation as gx
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import math
 import pytest
 
 from gdutils import autograd, backprop
-from gdutils.explorers import graphs
+from gdutils.display.explorers import graphs
 
 
 def _tanh_grads(a: float, b: float) -> tuple[float, float]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gdutils import clustering
-from gdutils.explorers import kmeans as kx
+from gdutils.display.explorers import kmeans as kx
 
 
 def _lloyd_loop(X: np.ndarray, C: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gdutils import descent, functions
-from gdutils.explorers import landscapes
+from gdutils.display.explorers import landscapes
 
 # --------------------------------------------------------------------------------------------
 # helpers

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gdutils import data, schedules, training
-from gdutils.explorers import minibatch as mbx
+from gdutils.display.explorers import minibatch as mbx
 
 
 @pytest.fixture(scope="module")

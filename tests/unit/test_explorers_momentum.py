@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from gdutils import averages, checks, descent, functions, theory
-from gdutils.explorers import momentum
-from gdutils.explorers._layers import LayeredFigure
+from gdutils.display.explorers import momentum
+from gdutils.display.explorers._layers import LayeredFigure
 
 EIGS = momentum.MOMENTUM_EIGENVALUES
 

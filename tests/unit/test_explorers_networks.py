@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gdutils import gradcheck
-from gdutils.explorers import networks
+from gdutils.display.explorers import networks
 
 
 def _tiny():

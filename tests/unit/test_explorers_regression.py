@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gdutils.explorers import regression
+from gdutils.display.explorers import regression
 
 
 def _gd(X: np.ndarray, y: np.ndarray, lr: float, k: int) -> tuple[np.ndarray, float]:

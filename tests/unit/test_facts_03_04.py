@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from gdutils import data, descent, functions, linear_models, losses, theory
-from gdutils.explorers import landscapes, regression
+from gdutils.display.explorers import landscapes, regression
 
 # --------------------------------------------------------------------------------------------
 # 03-gd-nd

@@ -53,10 +53,10 @@ def test_round_off_dominates_for_tiny_h() -> None:
 @pytest.mark.parametrize(
     "x, h, match",
     [
-        (1.0, 0.0, "h must be a positive"),
-        (1.0, -1e-5, "h must be a positive"),
-        (1.0, float("nan"), "h must be a positive"),
-        (1.0, "1e-5", "h must be a positive number"),
+        (1.0, 0.0, "h must be a finite number > 0"),
+        (1.0, -1e-5, "h must be a finite number > 0"),
+        (1.0, float("nan"), "h must be a finite number > 0"),
+        (1.0, "1e-5", "h must be a finite number > 0"),
         (np.array([1.0, 2.0]), 1e-5, "x must be a real number"),
         (np.float32(1.0), 1e-5, "float64"),
         (float("inf"), 1e-5, "finite"),
@@ -129,7 +129,7 @@ def test_numerical_gradient_on_views_and_0d() -> None:
         ([1.0, 2.0], 1e-5, "x must be a float64 numpy array"),
         (np.array([1, 2]), 1e-5, "dtype float64"),
         (np.array([1.0], dtype=np.float32), 1e-5, "dtype float64"),
-        (np.array([1.0]), 0.0, "h must be a positive"),
+        (np.array([1.0]), 0.0, "h must be a finite number > 0"),
     ],
 )
 def test_numerical_gradient_validation(x, h, match: str) -> None:

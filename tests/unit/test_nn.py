@@ -110,7 +110,7 @@ def test_linear_validation(rng: np.random.Generator) -> None:
     ):
         layer.backward(np.zeros((5, 3)))
     for bad in (0, -1, 2.5, True, "3"):
-        with pytest.raises(ValueError, match="positive integer"):
+        with pytest.raises(ValueError, match="must be an integer >= 1"):
             Linear(bad, 2)
     with pytest.raises(ValueError, match="rng must be a numpy Generator"):
         Linear(2, 2, np.random.RandomState(0))

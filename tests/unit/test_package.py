@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import pkgutil
 import subprocess
 import sys
@@ -9,14 +10,27 @@ import sys
 import gdutils
 
 
-def test_every_module_is_a_lazy_submodule() -> None:
-    # The hardened grader imports gdutils._SUBMODULES to learn every reference tag: a module left
-    # out of the list would let a learner call its reference solution unnoticed.
-    found = {m.name for m in pkgutil.iter_modules(gdutils.__path__) if not m.name.startswith("_")}
-    assert found == set(gdutils._SUBMODULES), (
-        f"gdutils/__init__.py _SUBMODULES is out of date: missing {sorted(found - set(gdutils._SUBMODULES))}, "
-        f"stale {sorted(set(gdutils._SUBMODULES) - found)}"
-    )
+def test_every_module_is_reachable_by_its_public_name() -> None:
+    # `from gdutils import <name>` serves the notebooks: every module of every layer is listed
+    found = {m.name.removeprefix("gdutils.") for m in pkgutil.walk_packages(gdutils.__path__, "gdutils.")
+             if not any(part.startswith("_") for part in m.name.split("."))}
+    listed = {v.removeprefix("gdutils.") for v in gdutils.MODULES.values()}
+    assert {f for f in found if "explorers." not in f} == listed, (
+        f"gdutils.MODULES is out of date: missing {sorted(found - listed)}")
+    for name, dotted in gdutils.MODULES.items():
+        assert getattr(gdutils, name).__name__ == dotted
+
+
+def test_every_reference_in_the_table_exists_and_is_guarded() -> None:
+    from gdutils import checks
+    from gdutils.exercises.references import REFERENCES
+
+    for exercise, paths in REFERENCES.items():
+        for path in paths:
+            module, _, name = path.rpartition(".")
+            obj = getattr(importlib.import_module(module), name)
+            assert exercise in obj.__gd_reference__, (exercise, path)
+    assert checks.REFERENCES["02-gd-1d"][0] == "gdutils.descent.gradient_descent_1d"
 
 
 def test_lazy_access_and_dir() -> None:

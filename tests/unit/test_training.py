@@ -173,7 +173,7 @@ def test_fit_stops_and_restores_on_a_constructed_validation_curve(script, patien
     model = _CountingModel()
     hist = training.fit(model, _ScriptedLoss(script, n_val), optim.SGD(model.params, lr=1.0), X, y,
                         X_val=Xv, y_val=yv, batch_size=batch, epochs=len(script),
-                        early_stopping=EarlyStopping(patience), view="none", metric=None)
+                        early_stopping=EarlyStopping(patience), metric=None)
     best, stop = early_stopping_epochs(script, patience)
     assert hist.best_epoch == best
     assert hist.stopped_epoch == stop and hist.epochs_run == stop + 1
@@ -190,7 +190,7 @@ def test_fit_without_restoring_keeps_the_last_weights() -> None:
     model = _CountingModel()
     hist = training.fit(model, _ScriptedLoss(script, 5), optim.SGD(model.params, lr=1.0),
                         np.zeros((6, 1)), np.zeros(6), X_val=np.zeros((5, 1)), y_val=np.zeros(5),
-                        batch_size=3, epochs=5, early_stopping=2, restore_best=False, view="none",
+                        batch_size=3, epochs=5, early_stopping=2, restore_best=False,
                         metric=None)
     assert hist.stopped_epoch == 3 and hist.best_epoch == 1 and not hist.restored_best
     assert model.w[0] == 2 * 4
@@ -214,7 +214,7 @@ def test_fit_trains_a_network_and_records_the_history() -> None:
     Xtr, Xva, ytr, yva = _blobs()
     model = _net()
     hist = training.fit(model, nn.SoftmaxCrossEntropy(), optim.Adam(model.params, lr=1e-2), Xtr, ytr,
-                        X_val=Xva, y_val=yva, batch_size=16, epochs=30, seed=0, view="none")
+                        X_val=Xva, y_val=yva, batch_size=16, epochs=30, seed=0)
     E = hist.epochs_run
     assert E == 30 and hist.n_steps == 30 * 12
     for arr in (hist.train_loss, hist.val_loss, hist.val_metric, hist.lr, hist.seconds):
@@ -233,7 +233,7 @@ def test_fit_is_the_loop_written_out() -> None:
     Xtr, _, ytr, _ = _blobs()
     a, b = _net(1), _net(1)
     training.fit(a, nn.SoftmaxCrossEntropy(), optim.SGD(a.params, lr=0.1, momentum=0.9), Xtr, ytr,
-                 batch_size=20, epochs=3, seed=5, view="none")
+                 batch_size=20, epochs=3, seed=5)
     opt, loss, rng = optim.SGD(b.params, lr=0.1, momentum=0.9), nn.SoftmaxCrossEntropy(), np.random.default_rng(5)
     for _ in range(3):
         for Xb, yb in data.minibatches(Xtr, ytr, 20, rng):
@@ -251,7 +251,7 @@ def test_fit_is_deterministic_and_applies_a_schedule_per_step() -> None:
         model = _net()
         opt = optim.SGD(model.params, lr=1.0)
         hist = training.fit(model, nn.SoftmaxCrossEntropy(), opt, Xtr, ytr, X_val=Xva, y_val=yva,
-                            batch_size=30, epochs=4, seed=3, view="none",
+                            batch_size=30, epochs=4, seed=3,
                             schedule=schedules.StepDecay(0.2, step_size=6, gamma=0.5))
         runs.append(hist)
         # 6 steps per epoch: the last step of epoch e is step 6e+5, with lr 0.2·0.5^⌊(6e+5)/6⌋
@@ -265,18 +265,15 @@ def test_fit_reports_divergence_and_bad_arguments() -> None:
     model = _net()
     with pytest.raises((FloatingPointError, ValueError)):
         training.fit(model, nn.SoftmaxCrossEntropy(), optim.SGD(model.params, lr=1e6), Xtr * 1e3, ytr,
-                     batch_size=16, epochs=5, view="none")
+                     batch_size=16, epochs=5)
     with pytest.raises(ValueError, match="validation"):
         training.fit(model, nn.SoftmaxCrossEntropy(), optim.SGD(model.params, lr=0.1), Xtr, ytr,
-                     early_stopping=3, view="none")
-    with pytest.raises(ValueError, match="view"):
-        training.fit(model, nn.SoftmaxCrossEntropy(), optim.SGD(model.params, lr=0.1), Xtr, ytr, view="tv")
+                     early_stopping=3)
     with pytest.raises(ValueError):
-        training.fit(model, nn.SoftmaxCrossEntropy(), optim.SGD(model.params, lr=0.1), Xtr, ytr[:-1],
-                     view="none")
+        training.fit(model, nn.SoftmaxCrossEntropy(), optim.SGD(model.params, lr=0.1), Xtr, ytr[:-1])
     with pytest.raises(ValueError, match="both"):
         training.fit(model, nn.SoftmaxCrossEntropy(), optim.SGD(model.params, lr=0.1), Xtr, ytr,
-                     X_val=Xva, view="none")
+                     X_val=Xva)
 
 
 @pytest.mark.torch
@@ -290,7 +287,7 @@ def test_fit_weight_decay_matches_torch_adamw() -> None:
             tl.weight.copy_(torch.from_numpy(layer.W.T.copy()))
             tl.bias.copy_(torch.from_numpy(layer.b.copy()))
     training.fit(model, nn.SoftmaxCrossEntropy(), optim.AdamW(model.params, lr=1e-2, weight_decay=0.1),
-                 Xtr, ytr, batch_size=32, epochs=2, seed=4, view="none")
+                 Xtr, ytr, batch_size=32, epochs=2, seed=4)
     topt = torch.optim.AdamW(tmodel.parameters(), lr=1e-2, weight_decay=0.1)
     rng = np.random.default_rng(4)
     for _ in range(2):
@@ -304,89 +301,31 @@ def test_fit_weight_decay_matches_torch_adamw() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# the view
+# callbacks (the live view is one: tests/unit/test_training_view.py)
 
 
-def _fit_with_view(view, shown, epochs=6, **kw):
+def test_callbacks_hear_the_start_every_epoch_and_the_end() -> None:
     Xtr, Xva, ytr, yva = _blobs()
     model = _net()
-    return training.fit(model, nn.SoftmaxCrossEntropy(), optim.Adam(model.params, lr=1e-2), Xtr, ytr,
-                        X_val=Xva, y_val=yva, batch_size=16, epochs=epochs, seed=0, view=view,
-                        display=shown.append, **kw)
+    heard: list = []
 
+    class Ear(training.Callback):
+        def on_train_begin(self, info):
+            heard.append(("begin", dict(info)))
 
-def test_static_view_shows_the_final_curves_once() -> None:
-    from IPython.display import Image
+        def on_epoch_end(self, epoch, log, best_epoch, text):
+            heard.append(("epoch", epoch, len(log["train_loss"]), best_epoch, text))
 
-    shown: list = []
-    hist = _fit_with_view("static", shown)
-    assert len(shown) == 1 and isinstance(shown[0], Image)
-    assert shown[0].data.startswith(b"\x89PNG")
-    assert hist.view_draws == 1
+        def on_train_end(self, log, best_epoch, text):
+            heard.append(("end", len(log["val_loss"]), best_epoch, text))
 
-
-def test_no_view_shows_nothing() -> None:
-    shown: list = []
-    hist = _fit_with_view("none", shown)
-    assert shown == [] and hist.view_draws == 0
-
-
-def test_live_view_updates_one_image_in_place() -> None:
-    import ipywidgets
-
-    shown: list = []
-    hist = _fit_with_view("live", shown, epochs=8, min_interval=0.0)
-    assert len(shown) == 1 and isinstance(shown[0], ipywidgets.VBox)  # one output, updated in place
-    progress, label = shown[0].children[0].children
-    image = shown[0].children[1]
-    assert progress.value == hist.epochs_run == progress.max
-    assert progress.bar_style == "success"
-    assert bytes(image.value).startswith(b"\x89PNG")
-    assert "val accuracy" in label.value
-    assert hist.view_draws >= 1  # the final image at least
-
-
-def test_static_flag_forces_the_static_view() -> None:
-    from IPython.display import Image
-
-    shown: list = []
-    hist = _fit_with_view("live", shown, static=True)
-    assert len(shown) == 1 and isinstance(shown[0], Image) and hist.view_draws == 1
-
-
-def test_redraw_budget() -> None:
-    view = training.TrainingView(100, mode="none", metric_name="accuracy", min_interval=0.3)
-    assert training.OVERHEAD == 0.1
-    guess = training.FIRST_DRAW_GUESS
-    assert not view.may_redraw(0.2)  # before min_interval
-    late = max(0.3, guess / 0.1) * 1.001
-    assert view.may_redraw(late)
-    if guess / 0.1 > 0.3:  # a first draw (cost guessed) must fit in 10 % of the elapsed time
-        assert not view.may_redraw(guess / 0.1 * 0.999)
-    log = {"train_loss": [1.0, 0.5], "val_loss": [1.2, 0.7], "val_metric": [0.5, 0.8]}
-    view.render(log, best_epoch=1)
-    cost = view.draw_seconds
-    view.live_seconds = cost
-    # a second redraw needs the elapsed time to cover both at 10 %
-    assert view.may_redraw(2 * cost / 0.1 * 1.001)
-    assert not view.may_redraw(2 * cost / 0.1 * 0.999)
-
-
-def test_live_redraws_stay_within_the_budget() -> None:
-    shown: list = []
-    hist = _fit_with_view("live", shown, epochs=60, min_interval=0.0)
-    total = hist.seconds[-1] + hist.view_live_seconds
-    one_draw = hist.view_seconds / hist.view_draws
-    # the rule is checked before each redraw with the average cost: it may overshoot by one draw,
-    # and on a loaded machine a single draw can cost a few times the average
-    assert hist.view_live_seconds <= training.OVERHEAD * total + 3 * one_draw
-
-
-def test_view_auto_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(training, "_in_kernel", lambda: False)
-    assert training._resolve_view("auto") == "none"
-    monkeypatch.setattr(training, "_in_kernel", lambda: True)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    assert training._resolve_view("auto") == "live"
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    assert training._resolve_view("auto") == "static"
+    hist = training.fit(model, nn.SoftmaxCrossEntropy(), optim.Adam(model.params, lr=1e-2), Xtr, ytr,
+                        X_val=Xva, y_val=yva, batch_size=16, epochs=4, seed=0, callbacks=[Ear()])
+    assert heard[0] == ("begin", {"epochs": 4, "has_val": True, "metric_name": "accuracy"})
+    assert [h[1] for h in heard[1:-1]] == [0, 1, 2, 3]
+    assert all(h[2] == h[1] + 1 for h in heard[1:-1])  # the log so far, this epoch included
+    assert heard[-1][0] == "end" and heard[-1][1] == hist.epochs_run
+    assert "val accuracy" in heard[-1][3]
+    # a callback needs only the methods it uses
+    training.fit(model, nn.SoftmaxCrossEntropy(), optim.Adam(model.params, lr=1e-2), Xtr, ytr,
+                 epochs=1, callbacks=[training.Callback()])

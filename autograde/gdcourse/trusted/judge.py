@@ -45,15 +45,18 @@ def worst(a: str, b: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def reference_tags(modules: tuple[str, ...]) -> dict[str, frozenset[str]]:
-    """qualname -> the exercise ids that forbid it (as ``checks.reference`` records them).
+    """qualname -> the exercise ids that forbid it.
 
-    Imports every non-display module of each package in ``modules`` (so that their
-    ``@checks.reference`` decorators have run), then reads ``gdutils.checks.REFERENCES``."""
+    gdutils' own reference solutions are a table in its exercise-checks layer
+    (``gdutils.checks.REFERENCES``); packages other than gdutils in ``modules`` mark theirs with
+    ``@checks.reference``, so their non-display modules are imported first."""
     try:
         from gdutils import checks
     except ImportError:
         return {}
     for name in modules:
+        if name == "gdutils":
+            continue
         try:
             pkg = importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a module being written must not stop grading

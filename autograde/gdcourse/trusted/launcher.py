@@ -251,7 +251,9 @@ def preload_modules(sources: list[dict]) -> list[str]:
     once, so no kernel pays for them."""
     import ast
 
-    mods: list[str] = ["gdutils", "gdutils.checks"]
+    import gdutils
+
+    mods: list[str] = ["gdutils", gdutils.MODULES["checks"]]
     for nb in sources:
         for cell in nb.get("cells", []):
             if cell.get("cell_type") != "code":

@@ -66,7 +66,7 @@ def make_exception(info: Any) -> BaseException:
     msg = str(info.get("msg", ""))[:4000]
     if module == "builtins" and name in _SAFE_EXC:
         return _SAFE_EXC[name](msg)
-    if module == "gdutils.checks" and _checks is not None and name in ("ExerciseError", "DelegationError"):
+    if _checks is not None and module == _checks.__name__ and name in ("ExerciseError", "DelegationError"):
         return getattr(_checks, name)(msg)
     bases = [b for b in info.get("bases", []) if isinstance(b, str) and b in _SAFE_EXC]
     if not name.isidentifier():

@@ -9,7 +9,7 @@ Both offer a function picker: ``x²``, the double well ``x⁴ − 3x² + x`` (tw
 decides which one you reach) and the cosine bump. They run on :func:`gdutils.descent.gradient_descent_1d`,
 never on the learner's code, and report divergence instead of drawing NaN::
 
-    from gdutils.explorers import descent1d
+    from gdutils.display.explorers import descent1d
     ex = descent1d.descent_explorer()
     ex.set(lr=1.1); ex.state["status"]        # 'diverged'
 """
@@ -23,9 +23,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from gdutils import descent, functions, plotting, theory, widgets
-from gdutils.explorers._window import few_ticks, follow_window, plain_log_ticks
-from gdutils.widgets import Explorer
+from gdutils import descent, functions, theory
+from gdutils.display import plotting, widgets
+from gdutils.display.explorers._window import few_ticks, follow_window, plain_log_ticks
+from gdutils.display.widgets import Explorer
 
 __all__ = ["descent_explorer", "step_explorer", "FUNCTIONS", "DIVERGENCE_THRESHOLD"]
 

@@ -32,8 +32,9 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from gdutils import descent, functions, plotting, theory, widgets
-from gdutils.widgets import Explorer
+from gdutils import descent, functions, theory
+from gdutils.display import plotting, widgets
+from gdutils.display.widgets import Explorer
 
 __all__ = [
     "ellipse_points",

@@ -23,14 +23,15 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from gdutils import data, linear_models, losses, plotting, theory, widgets
-from gdutils.explorers.landscapes import (
+from gdutils import data, linear_models, losses, theory
+from gdutils.display import plotting, widgets
+from gdutils.display.explorers.landscapes import (
     ellipse_points,
     fast_log_axis,
     fixed_title,
     quadratic_levels,
 )
-from gdutils.widgets import Explorer
+from gdutils.display.widgets import Explorer
 
 __all__ = ["line_data", "line_fit_explorer", "loss_surface_explorer", "MAX_ITERATIONS"]
 

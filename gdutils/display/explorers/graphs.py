@@ -24,9 +24,10 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from gdutils import autograd, gradcheck, plotting, widgets
+from gdutils import autograd, gradcheck
 from gdutils.autograd import Value
-from gdutils.widgets import Explorer
+from gdutils.display import plotting, widgets
+from gdutils.display.widgets import Explorer
 
 __all__ = [
     "EXPRESSIONS",

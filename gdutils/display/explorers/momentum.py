@@ -35,10 +35,11 @@ import matplotlib
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdutils import averages, descent, functions, plotting, theory, widgets
-from gdutils.explorers._layers import LayeredFigure
-from gdutils.explorers.landscapes import fast_log_axis
-from gdutils.widgets import Explorer
+from gdutils import averages, descent, functions, theory
+from gdutils.display import plotting, widgets
+from gdutils.display.explorers._layers import LayeredFigure
+from gdutils.display.explorers.landscapes import fast_log_axis
+from gdutils.display.widgets import Explorer
 
 __all__ = [
     "MOMENTUM_EIGENVALUES",

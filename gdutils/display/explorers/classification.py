@@ -29,8 +29,9 @@ from matplotlib import ticker
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.figure import Figure
 
-from gdutils import data, descent, losses, plotting, widgets
-from gdutils.widgets import Explorer
+from gdutils import data, descent, losses
+from gdutils.display import plotting, widgets
+from gdutils.display.widgets import Explorer
 
 __all__ = [
     "decision_boundary_explorer",

@@ -8,7 +8,7 @@
 
 Both run on :mod:`gdutils.gradcheck` and :mod:`gdutils.functions`, never on the learner's code::
 
-    from gdutils.explorers import derivatives
+    from gdutils.display.explorers import derivatives
     derivatives.error_explorer()           # display it in a notebook
     ex = derivatives.error_explorer(); ex.set(precision="float32"); ex.state["best_h_centred"]
 """
@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from gdutils import functions, gradcheck, plotting, widgets
-from gdutils.explorers._window import few_ticks, follow_window, plain_log_ticks
-from gdutils.widgets import Explorer
+from gdutils import functions, gradcheck
+from gdutils.display import plotting, widgets
+from gdutils.display.explorers._window import few_ticks, follow_window, plain_log_ticks
+from gdutils.display.widgets import Explorer
 
 __all__ = ["tangent_explorer", "error_explorer", "TANGENT_FUNCTIONS", "ERROR_FUNCTIONS"]
 

@@ -22,7 +22,6 @@ a learner's answers.
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -34,8 +33,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullFormatter
 
-from gdutils import data, gradcheck, nn, plotting, widgets
-from gdutils.widgets import Explorer
+from gdutils import _validate, data, gradcheck, nn
+from gdutils.display import plotting, widgets
+from gdutils.display.widgets import Explorer
 
 __all__ = [
     "DATASETS",
@@ -66,28 +66,14 @@ def load_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
     raise ValueError(f"dataset must be one of {DATASETS}, got {name!r}")
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
-        math.isfinite(value) and value > 0
-    ):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
-
-
 def init_two_layer(n_in: int, n_hidden: int, n_out: int, rng: np.random.Generator | int = 0,
                    scale: float = 1.0) -> dict[str, np.ndarray]:
     """Parameters ``{"W1": (n_in, n_hidden), "b1": (n_hidden,), "W2": (n_hidden, n_out),
     "b2": (n_out,)}``: torch's default ``U(−1/√fan_in, 1/√fan_in)`` times ``scale``."""
-    n_in, n_hidden, n_out = (_positive_int(k, v) for k, v in
+    n_in, n_hidden, n_out = (_validate.count(k, v) for k, v in
                              (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)))
-    scale = _positive("scale", scale)
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    scale = _validate.positive("scale", scale)
+    gen = _validate.rng("rng", rng)
     first, second = nn.Linear(n_in, n_hidden, gen), nn.Linear(n_hidden, n_out, gen)
     return {"W1": first.W * scale, "b1": first.b * scale,
             "W2": second.W * scale, "b2": second.b * scale}
@@ -181,8 +167,8 @@ def train_two_layer(X: np.ndarray, y: np.ndarray, width: int = 16, lr: float = 1
         ``snapshots`` (``{step: params}`` every ``snapshot_every`` steps and at the end, if
         ``snapshot_every > 0``; only finite-loss states).
     """
-    width = _positive_int("width", width)
-    lr = _positive("lr", lr)
+    width = _validate.count("width", width)
+    lr = _validate.positive("lr", lr)
     n_steps = int(n_steps)
     k = int(np.max(y)) + 1
     params = init_two_layer(X.shape[1], width, k, seed, init_scale)
@@ -243,7 +229,7 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
     """
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
-    max_steps = _positive_int("max_steps", max_steps)
+    max_steps = _validate.count("max_steps", max_steps)
     every = 25
     max_steps = max(every, (max_steps // every) * every)
     cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
@@ -414,7 +400,7 @@ def measure_costs(widths: Sequence[int] = (2, 4, 8, 16, 32, 64, 128), n_in: int 
         ``widths``, ``n_params``, ``forward_s``, ``backprop_s``, ``fd_s``, ``fd_forward_calls``,
         ``max_rel_error`` (finite differences vs backprop, a sanity check).
     """
-    widths = [_positive_int("width", w) for w in widths]
+    widths = [_validate.count("width", w) for w in widths]
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((batch, n_in))
     y = rng.integers(0, n_out, batch)

@@ -32,10 +32,11 @@ import matplotlib
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gdutils import descent, functions, optim, plotting, widgets
-from gdutils.explorers._layers import LayeredFigure
-from gdutils.explorers.landscapes import ellipse_points, fast_log_axis, quadratic_levels
-from gdutils.widgets import Explorer
+from gdutils import descent, functions, optim
+from gdutils.display import plotting, widgets
+from gdutils.display.explorers._layers import LayeredFigure
+from gdutils.display.explorers.landscapes import ellipse_points, fast_log_axis, quadratic_levels
+from gdutils.display.widgets import Explorer
 
 __all__ = [
     "OPTIMISERS",

@@ -25,9 +25,10 @@ import numpy as np
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from gdutils import data, losses, plotting, training, widgets
-from gdutils.explorers.landscapes import fast_log_axis
-from gdutils.widgets import Explorer
+from gdutils import data, losses, training
+from gdutils.display import plotting, widgets
+from gdutils.display.explorers.landscapes import fast_log_axis
+from gdutils.display.widgets import Explorer
 
 __all__ = [
     "PolynomialData",

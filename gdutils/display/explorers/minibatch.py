@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from gdutils import data, plotting, schedules, widgets
-from gdutils.explorers.landscapes import fast_log_axis
-from gdutils.widgets import Explorer
+from gdutils import data, schedules
+from gdutils.display import plotting, widgets
+from gdutils.display.explorers.landscapes import fast_log_axis
+from gdutils.display.widgets import Explorer
 
 __all__ = [
     "regression_problem",

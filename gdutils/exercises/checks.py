@@ -21,7 +21,7 @@ Examples
 >>> check_array(np.array([-2.0, -4.0]), np.array([2.0, 4.0]), name="grad")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-gdutils.checks.ExerciseError: `grad` has the wrong values: ...the sign is flipped...
+gdutils.exercises.checks.ExerciseError: `grad` has the wrong values: ...the sign is flipped...
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import importlib
 import inspect
 import math
 import numbers
@@ -36,6 +37,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
+
+from gdutils.exercises.references import REFERENCES as _TABLE
 
 __all__ = [
     "ExerciseError",
@@ -454,8 +457,10 @@ def check_unchanged(before: np.ndarray, after: Any, *, name: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # The delegation guard
 
-#: exercise id -> qualified names of the gdutils functions or classes that solve it
-REFERENCES: dict[str, list[str]] = {}
+#: exercise id -> dotted names of the functions and classes that solve it: gdutils' own table
+#: (:data:`gdutils.exercises.references.REFERENCES`), plus whatever code outside gdutils marks
+#: with :func:`reference`
+REFERENCES: dict[str, list[str]] = {k: list(v) for k, v in _TABLE.items()}
 
 _forbidden: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar(
     "gdutils_forbidden_references", default=frozenset()
@@ -482,8 +487,43 @@ def _guarded(fn: Callable[..., Any], ids: tuple[str, ...], qualname: str) -> Cal
     return wrapper
 
 
+def _ids(exercise_ids: tuple[str, ...]) -> tuple[str, ...]:
+    # "A:ex" is also forbidden by a test that forbids the whole assignment "A"
+    return tuple(dict.fromkeys(exercise_ids + tuple(i.split(":", 1)[0] for i in exercise_ids if ":" in i)))
+
+
+def _guard(obj: Any, ids: tuple[str, ...], qualname: str) -> Any:
+    """``obj`` made to refuse to run inside :func:`forbid_reference` of ``ids``: a function is
+    wrapped; a class has its ``__init__`` and public methods wrapped in place."""
+    if inspect.isclass(obj):
+        for attr, value in list(vars(obj).items()):
+            if attr == "__init__" or (not attr.startswith("_") and inspect.isfunction(value)):
+                setattr(obj, attr, _guarded(value, ids, f"{qualname}.{attr}"))
+        obj.__gd_reference__ = ids  # type: ignore[attr-defined]
+        return obj
+    return _guarded(obj, ids, qualname)
+
+
+def _apply_table(table: Mapping[str, tuple[str, ...]]) -> None:
+    """Guard every object the table names (once: applying it again changes nothing)."""
+    by_path: dict[str, list[str]] = {}
+    for exercise, paths in table.items():
+        for path in paths:
+            by_path.setdefault(path, []).append(exercise)
+    for path, exercises in by_path.items():
+        module_name, _, name = path.rpartition(".")
+        module = importlib.import_module(module_name)
+        obj = getattr(module, name)
+        if getattr(obj, "__gd_reference__", None) is not None:
+            continue
+        guarded = _guard(obj, _ids(tuple(exercises)), path)
+        if guarded is not obj:
+            setattr(module, name, guarded)
+
+
 def reference(*exercise_ids: str) -> Callable[[F], F]:
-    """Mark a function or class as the reference solution of exercises.
+    """Mark a function or class outside gdutils as the reference solution of exercises
+    (gdutils' own are listed in :mod:`gdutils.exercises.references`).
 
     ``exercise_ids`` are ``"<assignment>"`` or ``"<assignment>:<exercise>"`` strings, e.g.
     ``"02-gd-1d"``. Inside :func:`forbid_reference` with a matching id, calling the function
@@ -492,19 +532,13 @@ def reference(*exercise_ids: str) -> Callable[[F], F]:
     """
     if not exercise_ids:
         raise ValueError("reference() needs at least one exercise id, e.g. reference('02-gd-1d')")
-    ids = tuple(exercise_ids) + tuple(i.split(":", 1)[0] for i in exercise_ids if ":" in i)
+    ids = _ids(tuple(exercise_ids))
 
     def decorate(obj: F) -> F:
         qualname = _qualname(obj)
         for i in exercise_ids:
             REFERENCES.setdefault(i, []).append(qualname)
-        if inspect.isclass(obj):
-            for attr, value in list(vars(obj).items()):
-                if attr == "__init__" or (not attr.startswith("_") and inspect.isfunction(value)):
-                    setattr(obj, attr, _guarded(value, ids, f"{qualname}.{attr}"))
-            obj.__gd_reference__ = ids  # type: ignore[attr-defined]
-            return obj
-        return _guarded(obj, ids, qualname)  # type: ignore[return-value]
+        return _guard(obj, ids, qualname)  # type: ignore[return-value]
 
     return decorate
 
@@ -542,3 +576,6 @@ def references_for(assignment: str) -> list[str]:
         if key == assignment or key.startswith(assignment + ":"):
             out.extend(n for n in names if n not in out)
     return out
+
+
+_apply_table(_TABLE)

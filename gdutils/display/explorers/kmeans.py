@@ -25,8 +25,9 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from gdutils import clustering, data, plotting, widgets
-from gdutils.widgets import Explorer
+from gdutils import clustering, data
+from gdutils.display import plotting, widgets
+from gdutils.display.widgets import Explorer
 
 __all__ = ["gd_vs_lloyd_explorer", "local_minima_explorer", "N_SEEDS"]
 
