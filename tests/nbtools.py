@@ -14,6 +14,7 @@ manually graded cell.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -95,8 +96,11 @@ def _nbgrader(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def generate(assignment: str) -> nbformat.NotebookNode:
-    """The learner copy nbgrader generates from the source notebook (gdcourse.copies owns it)."""
-    return nbformat.from_dict(copies.learner_copy(source_path(assignment)))
+    """The learner copy nbgrader generates from the source notebook (gdcourse.copies owns it).
+
+    Read back through nbformat, so that cell sources are strings as in a notebook read from disk
+    (the JSON nbgrader writes splits them into lists of lines)."""
+    return nbformat.reads(json.dumps(copies.learner_copy(source_path(assignment))), as_version=4)
 
 
 def release(assignment: str) -> Path:

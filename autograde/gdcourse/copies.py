@@ -68,11 +68,14 @@ def _generated(text: str, name: str) -> str:
 
 
 def learner_copy(source_nb: Any) -> dict:
-    """The learner copy nbgrader releases for ``source_nb`` (a path or a notebook dict)."""
+    """The learner copy nbgrader releases for ``source_nb`` (a path or a notebook dict), read
+    as nbformat reads it (cell sources as single strings)."""
+    import nbformat
+
     nb, text = _load(source_nb)
     name = (Path(os.fspath(source_nb)).stem if not isinstance(source_nb, dict)
             else "nb-" + hashlib.sha256(text.encode()).hexdigest()[:12])
-    return json.loads(_generated(text, name))
+    return nbformat.reads(_generated(text, name), as_version=4)
 
 
 def correct_submission(source_nb: Any, replace: dict[str, str] | None = None,

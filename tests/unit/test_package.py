@@ -48,3 +48,18 @@ def test_import_gdutils_does_not_pull_matplotlib_or_widgets() -> None:
     code = "import sys, gdutils; import gdutils.optim, gdutils.nn; print('matplotlib' in sys.modules, 'ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_pyproject_lists_every_package() -> None:
+    # an editable install works from the folders, a wheel only from this list: keep them equal
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = set()
+    for base, name in ((root / "gdutils", "gdutils"), (root / "autograde" / "gdcourse", "gdcourse")):
+        for init in base.rglob("__init__.py"):
+            rel = init.parent.relative_to(base)
+            found.add(".".join([name, *rel.parts]))
+    assert listed == found, f"pyproject.toml packages: missing {sorted(found - listed)}, stale {sorted(listed - found)}"
