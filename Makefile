@@ -11,7 +11,7 @@ PYTEST_WORKERS ?= 2
 # JupyterLab refuses to run as root (containers, CI) unless told so explicitly
 LAB_FLAGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab instructor test test-fast test-unit venv lint bench clean
+.PHONY: lab instructor hub test test-fast test-unit venv lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gdcourse needs Python >= 3.11, found " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -28,6 +28,12 @@ lab: $(STAMP)
 # JupyterLab with the nbgrader formgrader pointed at this course (see "For instructors" in README.md)
 instructor: $(STAMP)
 	JUPYTER_CONFIG_PATH=$(CURDIR)/autograde $(BIN)/jupyter lab $(LAB_FLAGS)
+
+# A demo class on this machine, as root: JupyterHub at http://127.0.0.1:8000 with the users
+# instructor, learner1, learner2 and nbgrader's exchange (docs/instructors.md, "Run a class").
+# Needs no .venv: the hub gets its own environment from the system Python. Ctrl-C stops it all.
+hub:
+	@hub/demo.sh
 
 # The whole suite: fast unit tests, notebook execution, nbgrader round trips, the grading
 # pipeline and the browser tier (the browser tier needs Debian's chromium; see README.md).

@@ -9,8 +9,14 @@ Installed by ``hub/setup.sh`` as ``<prefix>/etc/jupyterhub_config.py`` and read 
   (``LocalProcessSpawner``) with JupyterLab as the default interface.
 * Instructors' servers get ``JUPYTER_CONFIG_PATH=<home>/gdcourse/autograde``: the course's
   nbgrader configuration, so the formgrader and ``nbgrader``/``gdcourse`` commands find the course.
+  ``<prefix>/etc/instructor`` lets JupyterLab frame the formgrader: JupyterHub >= 4.1 forbids
+  framing single-user pages (``frame-ancestors 'none'``, nbgrader issue 1870); the instructor's
+  server allows its own origin (``'self'``). On one origin (no ``subdomain_host``) that includes
+  other users' pages: serve users from subdomains on a real server (docs/instructors.md).
 * Learners' servers get ``<prefix>/etc/learner`` instead: formgrader, course list and "create
   assignment" off; the Assignments tab (fetch, validate, submit, feedback) on.
+* Both role folders start terminals as plain ``bash``: under a hub, Jupyter would start a login
+  shell, and Debian's ``/etc/profile`` would reset ``PATH`` (``gdcourse: command not found``).
 * ``JUPYTER_PREFER_ENV_PATH=0``: inside a virtual environment Jupyter would otherwise rank the
   environment's configuration above ``~/.jupyter``.
 * Log-in: PAM (the users' unix passwords) unless ``GDHUB_AUTHENTICATOR=shared-password``, the
@@ -98,7 +104,8 @@ def pre_spawn_hook(spawner: Any) -> None:
     name = spawner.user.name
     home = pwd.getpwnam(name).pw_dir
     if name in members(INSTRUCTORS):
-        config_path = os.path.join(home, COURSE_DIR, "autograde")
+        config_path = os.pathsep.join([os.path.join(home, COURSE_DIR, "autograde"),
+                                       os.path.join(PREFIX, "etc", "instructor")])
     else:
         config_path = os.path.join(PREFIX, "etc", "learner")
     # a new dict: the configured one is shared by every spawner

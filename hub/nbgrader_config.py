@@ -1,8 +1,9 @@
 """System-wide nbgrader configuration of a class on one server.
 
-``hub/setup.sh`` installs it as ``/etc/jupyter/nbgrader_config.py`` (``GDHUB_JUPYTER_ETC``) with
-the exchange root and course id appended; every user's Jupyter server and every ``nbgrader`` or
-``gdcourse`` command reads it. The course's own ``autograde/nbgrader_config.py`` keeps the root
+``hub/setup.sh`` installs it as ``<prefix>/venv/etc/jupyter/nbgrader_config.py`` (or where
+``GDHUB_JUPYTER_ETC`` says, e.g. ``/etc/jupyter``) with the exchange root and course id appended;
+every user's Jupyter server and every ``nbgrader`` or ``gdcourse`` command of the hub's
+environment reads it. The course's own ``autograde/nbgrader_config.py`` keeps the root
 set here (it only falls back to a course-local exchange when none is configured).
 
 Learners need nothing else. The two exchange plugins come from ``hub/gdcourse_hub`` (installed in
@@ -22,5 +23,12 @@ c.CourseDirectory.course_id = "gdcourse"
 # fetched assignments land in ~/gdcourse/<assignment>/, as the course's own config expects
 c.Exchange.path_includes_course = True
 
-c.ExchangeFactory.submit = "gdcourse_hub.exchange.PrivateSubmit"
-c.ExchangeFactory.release_feedback = "gdcourse_hub.exchange.PrivateReleaseFeedback"
+try:
+    import gdcourse_hub.exchange  # noqa: F401 - only where the plugins are installed
+except ImportError:
+    # another Python on this machine reading /etc/jupyter: nbgrader's own classes, rather than
+    # an nbgrader that cannot start
+    pass
+else:
+    c.ExchangeFactory.submit = "gdcourse_hub.exchange.PrivateSubmit"
+    c.ExchangeFactory.release_feedback = "gdcourse_hub.exchange.PrivateReleaseFeedback"

@@ -12,9 +12,10 @@
 #      private homes (0700: Debian's useradd makes 0755 homes that every user can read);
 #   4. nbgrader's exchange: a sticky world-writable root and the course's folder owned by the
 #      first instructor and the instructors' group, so no learner can take the course id first;
-#   5. the system-wide nbgrader configuration (exchange root, course id, private submissions),
-#      the learners' Jupyter configuration (no formgrader), JupyterLab defaults (no news pop-up),
-#      the hub's configuration and settings in <prefix>/etc/;
+#   5. the system-wide nbgrader configuration (exchange root, course id, private submissions)
+#      in the hub environment's etc/jupyter, which every user's server and terminal reads (and no
+#      other Python on the machine); the learners' and instructors' Jupyter configuration,
+#      JupyterLab defaults (no news pop-up), the hub's configuration and settings in <prefix>/etc/;
 #   6. with --course (implied by --demo): a copy of this course in the first instructor's home,
 #      <home>/gdcourse, ready for `gdcourse release ... --exchange`.
 # --demo: instructor `instructor`, learners `learner1`, `learner2` (unless others are named).
@@ -24,7 +25,8 @@
 #   GDHUB_PREFIX [/opt/gdcourse-hub]            venv, proxy, configuration, hub state
 #   GDHUB_EXCHANGE [/srv/nbgrader/exchange]     nbgrader's exchange root
 #   GDHUB_COURSE_ID [gdcourse]                  nbgrader's course id
-#   GDHUB_JUPYTER_ETC [/etc/jupyter]            where the system-wide nbgrader_config.py goes
+#   GDHUB_JUPYTER_ETC [<prefix>/venv/etc/jupyter]   where the system-wide nbgrader_config.py
+#                                               goes (/etc/jupyter works too: every Python reads it)
 #   GDHUB_INSTRUCTOR_GROUP [gdcourse-instructors], GDHUB_LEARNER_GROUP [gdcourse-learners]
 #   GDHUB_BIND_URL [http://127.0.0.1:8000]      where the hub listens (written to hub.env)
 #   GDHUB_SOURCE [the repository holding this script]   the course to install and copy
@@ -37,7 +39,7 @@ HUB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PREFIX="${GDHUB_PREFIX:-/opt/gdcourse-hub}"
 EXCHANGE="${GDHUB_EXCHANGE:-/srv/nbgrader/exchange}"
 COURSE_ID="${GDHUB_COURSE_ID:-gdcourse}"
-JUPYTER_ETC="${GDHUB_JUPYTER_ETC:-/etc/jupyter}"
+JUPYTER_ETC="${GDHUB_JUPYTER_ETC:-${GDHUB_PREFIX:-/opt/gdcourse-hub}/venv/etc/jupyter}"
 INSTRUCTOR_GROUP="${GDHUB_INSTRUCTOR_GROUP:-gdcourse-instructors}"
 LEARNER_GROUP="${GDHUB_LEARNER_GROUP:-gdcourse-learners}"
 BIND_URL="${GDHUB_BIND_URL:-http://127.0.0.1:8000}"
@@ -67,7 +69,7 @@ if [ "$demo" = 1 ]; then
     [ ${#learners[@]} -gt 0 ] || learners=(learner1 learner2)
 fi
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+say() { printf '\033[1m==> %s\033[0m  (%d s)\n' "$*" "$SECONDS"; }
 die() { echo "setup.sh: $*" >&2; exit 1; }
 
 # -- what this machine must have -------------------------------------------------------------
@@ -88,15 +90,30 @@ say "Python environment $VENV (from $PYTHON)"
 mkdir -p "$PREFIX"
 chmod 0755 "$PREFIX"
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
-stage="$(mktemp -d)"
-trap 'rm -rf "$stage"' EXIT
-# build from a copy: pip builds in the source tree, and neither the repository nor hub/ should
-# collect build/ and *.egg-info folders from a root install
-tar -C "$SOURCE" --exclude=./.venv --exclude=./.git --exclude=./autograde/submitted \
-    --exclude=./autograde/autograded --exclude=./autograde/feedback --exclude=./test-artifacts \
-    -cf - . | tar -C "$stage" -xf -
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$stage[hub]" "$stage/hub"
+stamp="$VENV/.gdhub-installed"
+# reinstall only when something in the source changed since the last install (make hub again)
+if [ -f "$stamp" ] && [ -z "$(find "$SOURCE" \( -path "$SOURCE/.git" -o -path "$SOURCE/.venv" \
+        -o -path "$SOURCE/autograde/submitted" -o -path "$SOURCE/test-artifacts" \) -prune \
+        -o -type f -newer "$stamp" -print -quit)" ]; then
+    echo "    up to date (nothing in $SOURCE changed since the last install)"
+else
+    stage="$(mktemp -d)"
+    trap 'rm -rf "$stage"' EXIT
+    # build from a copy: pip builds in the source tree, and neither the repository nor hub/
+    # should collect build/ and *.egg-info folders from a root install
+    tar -C "$SOURCE" --exclude=./.venv --exclude=./.git --exclude=./autograde/submitted \
+        --exclude=./autograde/autograded --exclude=./autograde/feedback --exclude=./test-artifacts \
+        -cf - . | tar -C "$stage" -xf -
+    pip_log="$PREFIX/pip-install.log"
+    { "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade pip &&
+      "$VENV/bin/python" -m pip install --disable-pip-version-check "$stage[hub]" "$stage/hub"; } \
+        > "$pip_log" 2>&1 || { tail -n 40 "$pip_log" >&2; die "pip install failed (log: $pip_log)"; }
+    # users cannot write bytecode into a root-owned venv: compile it now, or every server start
+    # and every nbgrader command compiles JupyterLab, nbgrader and numpy again
+    env -u PYTHONDONTWRITEBYTECODE "$VENV/bin/python" -m compileall -q -j 0 "$VENV/lib" \
+        >/dev/null 2>&1 || true
+    touch "$stamp"
+fi
 
 # -- 2. the proxy ------------------------------------------------------------------------------
 say "configurable-http-proxy $PROXY_VERSION (npm) in $PREFIX/proxy"
@@ -157,8 +174,9 @@ chmod 0700 "$PREFIX/state"           # the hub's database and cookie secret
     echo "c.Exchange.root = \"$EXCHANGE\""
     echo "c.CourseDirectory.course_id = \"$COURSE_ID\""
 } > "$JUPYTER_ETC/nbgrader_config.py"
-rm -rf "$PREFIX/etc/learner"
-cp -r "$HUB_DIR/learner" "$PREFIX/etc/learner"
+rm -rf "$PREFIX/etc/learner" "$PREFIX/etc/instructor"
+cp -r "$HUB_DIR/learner" "$PREFIX/etc/learner"           # no formgrader, no course list
+cp -r "$HUB_DIR/instructor" "$PREFIX/etc/instructor"     # the formgrader may be framed
 mkdir -p "$VENV/share/jupyter/lab/settings"
 cp "$HUB_DIR/lab-overrides.json" "$VENV/share/jupyter/lab/settings/overrides.json"
 cp "$HUB_DIR/jupyterhub_config.py" "$PREFIX/etc/jupyterhub_config.py"
@@ -194,4 +212,8 @@ if [ "$copy_course" = 1 ]; then
     fi
 fi
 
-say "done. Start the hub with: $HUB_DIR/start.sh   (or systemd: $HUB_DIR/gdcourse-hub.service)"
+if [ "$demo" = 1 ]; then
+    say "done"
+else
+    say "done. Start the hub with: $HUB_DIR/start.sh   (or systemd: $HUB_DIR/gdcourse-hub.service)"
+fi

@@ -1,9 +1,9 @@
 """Test-suite wide rules.
 
 * Tiers: tests under ``tests/unit`` are the fast tier; everything under ``tests/notebooks``,
-  ``tests/grading``, ``tests/integration`` and ``tests/browser`` is marked ``slow`` (and with its
-  tier's marker); unit tests of the widget explorers (they render figures) carry ``explorers``.
-  ``pytest -m "not slow and not explorers"`` is the fast tier: seconds.
+  ``tests/grading``, ``tests/integration``, ``tests/browser`` and ``tests/hub`` is marked
+  ``slow`` (and with its tier's marker); unit tests of the widget explorers (they render
+  figures) carry ``explorers``. ``pytest -m "not slow and not explorers"`` is the fast tier: seconds.
 * Under ``CI=true`` a skipped test is a failure: nothing may silently not run in CI.
 * The test process draws with matplotlib's Agg backend. We select it here, in-process, and never
   export ``MPLBACKEND``: kernels started by the tests inherit the environment and would stop
@@ -21,7 +21,8 @@ import pytest
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parent.parent
-_TIERS = {"notebooks": "notebooks", "grading": "grading", "integration": "grading", "browser": "browser"}
+_TIERS = {"notebooks": "notebooks", "grading": "grading", "integration": "grading", "browser": "browser",
+          "hub": "hub"}
 _skipped: list[str] = []
 
 

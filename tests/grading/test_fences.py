@@ -148,3 +148,31 @@ def test_the_unprivileged_namespace_sandbox_grades_and_isolates(tmp_path):
     rec = json.loads((root / "autograde" / "results" / ASSIGNMENT / "cheat-files.json").read_text())
     report = rec["notebooks"][ASSIGNMENT]["tests"]["ex1-tests"]["message"]
     assert report.count("READ-FAILED") == 4 and "OK" not in report.replace("READ-FAILED", ""), report
+
+
+@pytest.mark.skipif(launcher.probe("auto").mode == "none", reason="needs the bubblewrap sandbox")
+def test_code_that_lives_under_tmp_stays_importable_and_tmp_is_read_only(tmp_path):
+    # a checkout (or a venv) under /tmp, as on CI machines: the kernel's private /tmp must not
+    # hide it; learner code writes temporary files in its own home instead
+    lib = tmp_path / "lib-under-tmp"
+    lib.mkdir()
+    (lib / "tmpmod.py").write_text("HALF = 0.5\n")
+    assert str(lib).startswith("/tmp/")
+    root = make_course(tmp_path / "c", extra=f"c.GdGrade.extra_paths = [{str(lib)!r}]\n")
+    answer = ("import os, tempfile\n"
+              "import tmpmod  # imported after the kernel was forked: read from under /tmp\n"
+              "def step(x, lr, df):\n"
+              "    try:\n"
+              "        open('/tmp/planted-by-learner', 'w').write('x')\n"
+              "        return 0.0  # /tmp was writable: wrong on purpose\n"
+              "    except OSError:\n"
+              "        pass\n"
+              "    with tempfile.NamedTemporaryFile() as fh:  # TMPDIR works\n"
+              "        fh.write(b'ok')\n"
+              "    return x - 2 * tmpmod.HALF * lr * df(x)\n")
+    submit(root, "u1", with_answers(correct(), ex1=answer))
+    proc = gdcourse(root, "grade", ASSIGNMENT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    row = export(root)["u1"]
+    assert [row[g] for g in AUTO] == [2.0, 3.0, 3.0], row
+    assert not Path("/tmp/planted-by-learner").exists()

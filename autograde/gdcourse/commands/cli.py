@@ -98,11 +98,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
     """Exit 0: every submission graded ``ok``; 1: some ``crashed``/``timeout``/``invalid``;
     2: the pipeline failed; 128 + signal when interrupted."""
     from ..trusted.launcher import SandboxError
+    from . import names
     from .grade import EXIT_PIPELINE, grade_assignment
     from .names import RefusedName
 
     course = _course(args)
     try:
+        for sid in args.student or []:
+            names.student_id(sid)  # a bad id is a usage error: nothing is graded
         report = grade_assignment(course, args.assignment, students=args.student or None,
                                   workers=args.workers, timeout=args.timeout,
                                   cell_timeout=args.cell_timeout, sandbox=args.sandbox,
@@ -114,12 +117,20 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
-    """Write feedback HTML; exit 1 if a page would show a hidden test."""
-    from .feedback import generate
+    """Write feedback HTML (and release it with ``--release``); exit 1 if a page would show a
+    hidden test (nothing is released then)."""
+    from .feedback import generate, release
 
+    if args.release and args.show_hidden:
+        return _fail("feedback", "--release with --show-hidden would give learners the hidden "
+                                 "tests; release without --show-hidden", 2)
     course = _course(args)
     pages = generate(course, args.assignment, students=args.student or None, show_hidden=args.show_hidden)
     print(f"{len(pages)} feedback pages in {course.path('feedback')}")
+    if args.release:
+        release(course, args.assignment, students=args.student or None)
+        print(f"released to the exchange ({course.config.Exchange.root}): learners use "
+              "Fetch Feedback in their Assignments tab")
     return 0
 
 
@@ -209,6 +220,8 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("assignment", metavar="ASSIGNMENT")
     f.add_argument("--student", action="append", metavar="ID")
     f.add_argument("--show-hidden", action="store_true", help="include hidden tests and their messages")
+    f.add_argument("--release", action="store_true",
+                   help="then publish the pages in the exchange (nbgrader release_feedback)")
     f.set_defaults(func=cmd_feedback)
 
     e = sub.add_parser("export", help="grades as CSV or JSON")

@@ -140,3 +140,37 @@ def generate(course: Course, assignment: str, *, students: list[str] | None = No
             raise RuntimeError("feedback shows a hidden test (pages kept, do not release them): "
                                + "; ".join(bad[:10]))
     return pages
+
+
+def release(course: Course, assignment: str, *, students: list[str] | None = None) -> None:
+    """Publish the assignment's feedback pages in nbgrader's exchange, where learners fetch them.
+
+    Plain ``nbgrader release_feedback`` with the course configuration (the exchange configured
+    for the server, see ``autograde/nbgrader_config.py``), once per student when ``students``
+    are named. It needs the ``timestamp.txt`` and ``submission_secret.txt`` that
+    :func:`generate` leaves beside each page.
+
+    Parameters
+    ----------
+    course
+        The course.
+    assignment
+        A valid assignment name.
+    students
+        Only these students (default: every page of the assignment).
+
+    Raises
+    ------
+    RuntimeError
+        nbgrader failed (its output is in the message).
+    """
+    from . import names
+    from .gradebook import run_nbgrader
+
+    assignment = names.assignment_id(assignment)
+    chosen = [names.student_id(s) for s in students or []]
+    for student in chosen or [None]:
+        args = ["release_feedback", assignment]
+        if student is not None:
+            args.append(f"--student={student}")
+        run_nbgrader(course, *args)

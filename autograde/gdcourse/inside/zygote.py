@@ -36,7 +36,8 @@ if HERE not in sys.path:
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
-MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND = 32, 4096
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
@@ -315,6 +316,7 @@ class Zygote:
             os.environ.update(HOME=workdir, TMPDIR=os.path.join(workdir, "tmp"),
                               MPLCONFIGDIR=os.path.join(workdir, "tmp", "matplotlib"),
                               IPYTHONDIR=os.path.join(workdir, "tmp", "ipython"))
+            _forget_temp_dir()
             os.chdir(os.path.join(workdir, "work"))
             if os.geteuid() == 0 and self.config.get("drop_uid"):
                 _drop_to_uid(uid)
@@ -328,8 +330,11 @@ class Zygote:
         home = self.config.get("home", "/home/student")
         _mount("tmpfs", home, "tmpfs", MS_NOSUID | MS_NODEV,
                f"size={int(self.config.get('tmpfs_mb', 512))}m,mode=0755")
-        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={int(self.config.get('tmp_mb', 64))}m,mode=1777")
+        # /tmp is shared with the zygote and may hold binds (a checkout, a venv under /tmp):
+        # a tmpfs over it would hide them, so the kernel sees it read-only, binds and all, and
+        # writes its temporary files in its own home (TMPDIR)
+        _mount("/tmp", "/tmp", None, MS_BIND | MS_REC, None)
+        _mount(None, "/tmp", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
         with contextlib.suppress(ZygoteError, OSError):
             _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
         c2 = os.fork()
@@ -352,12 +357,15 @@ class Zygote:
     def _init_of_namespace(self, uid: int, home: str, fds: list[int], limits: dict) -> None:
         _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
         work = os.path.join(home, "work")
+        tmp = os.path.join(home, ".tmp")
         os.mkdir(work, 0o755)
+        os.mkdir(tmp, 0o700)
         if self.mode == "root":
-            os.chown(home, uid, uid)
-            os.chown(work, uid, uid)
-        os.environ.update(HOME=home, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib",
-                          IPYTHONDIR="/tmp/ipython")
+            for d in (home, work, tmp):
+                os.chown(d, uid, uid)
+        os.environ.update(HOME=home, TMPDIR=tmp, MPLCONFIGDIR=os.path.join(tmp, "matplotlib"),
+                          IPYTHONDIR=os.path.join(tmp, "ipython"))
+        _forget_temp_dir()
         os.chdir(work)
         if self.mode == "root":
             _drop_to_uid(uid)
@@ -400,6 +408,13 @@ class Zygote:
 
             shutil.rmtree(k["workdir"], ignore_errors=True)
         return {"ok": True, "status": status, **stats}
+
+
+def _forget_temp_dir() -> None:
+    # the zygote's imports may have asked tempfile for its folder, which it then caches
+    import tempfile
+
+    tempfile.tempdir = None
 
 
 def _kill_uid(uid: int) -> None:

@@ -297,7 +297,7 @@ class Zygote:
             "cell_timeout": settings.cell_timeout,
         }
         config: dict = {"mode": info.mode, "uid_base": settings.uid_base, "limits": limits,
-                        "tmpfs_mb": settings.tmpfs_mb, "tmp_mb": 64, "home": HOME,
+                        "tmpfs_mb": settings.tmpfs_mb, "home": HOME,
                         "preload": list(preload), "control_fd": child_sock.fileno(),
                         "batch": label}  # names the batch in `ps` (the course folder)
         binds: dict[str, str] = {}
