@@ -1,5 +1,5 @@
 # Two commands for a fresh machine with Python >= 3.11 and make:
-#   make lab    set up .venv if needed, then open the course in JupyterLab
+#   make lab    set up .venv if needed, then open your own copies of the course in JupyterLab
 #   make test   set up .venv if needed, then run the whole test suite
 # Everything installs into .venv inside this folder; nothing touches the system Python.
 
@@ -8,6 +8,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
+# your own copies of course/, made on first use and never overwritten (git ignores them)
+WORKSPACE ?= workspace
 # JupyterLab refuses to run as root (containers, CI) unless told so explicitly
 LAB_FLAGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
@@ -23,7 +25,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(LAB_FLAGS) course/
+	$(BIN)/gdcourse workspace --workspace $(WORKSPACE)
+	$(BIN)/jupyter lab $(LAB_FLAGS) $(WORKSPACE)/
 
 # JupyterLab with the nbgrader formgrader pointed at this course (see "For instructors" in README.md)
 instructor: $(STAMP)

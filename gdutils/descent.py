@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,10 @@ __all__ = [
     "run_optimizer",
     "heavy_ball",
     "nesterov",
+    "newton",
+    "armijo_step",
+    "LineSearchResult",
+    "backtracking",
 ]
 
 STATUSES = ("converged", "max_iter", "diverged")
@@ -646,3 +650,168 @@ def nesterov(
     the update, so the gradient is evaluated at the current iterate only.
     """
     return _momentum(grad, x0, lr, beta, n_steps, f, tol, divergence_threshold, on_divergence, True)
+
+
+# --------------------------------------------------------------------------------------------
+# Second-order information and line searches
+
+
+def newton(
+    grad: Callable[[np.ndarray], np.ndarray],
+    hessian: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
+    n_steps: int,
+    f: Callable[[np.ndarray], float] | None = None,
+    *,
+    tol: float | None = None,
+    divergence_threshold: float = 1e12,
+    on_divergence: str = "raise",
+) -> DescentResult:
+    """Newton's method: ``x ← x − H(x)⁻¹ ∇f(x)`` (solved with ``np.linalg.solve``, no inverse).
+
+    It is gradient descent *preconditioned* by the Hessian: on a quadratic with positive-definite
+    ``H`` one step lands on the minimum, whatever κ. The price: forming and solving with the
+    ``d × d`` Hessian costs about ``d³/3`` operations per step (a gradient costs about ``d``),
+    and the step jumps to the nearest stationary point of the local quadratic model, *whatever
+    its kind*: at a saddle of ``f`` the model's stationary point is the saddle, so Newton is
+    attracted to it (``f(x, y) = x² − y²``: one step from anywhere lands on ``(0, 0)``). A
+    singular Hessian stops the run (status ``"diverged"``).
+
+    Parameters are as in :func:`gradient_descent`, plus ``hessian(x)`` returning ``(d, d)``.
+    """
+    x = _as_vector(x0)
+    n_steps = _validate.count("n_steps", n_steps, 0)
+    tol, threshold = _check_options(tol, divergence_threshold, on_divergence)
+    if not callable(hessian):
+        raise ValueError(f"hessian must be a callable, got {hessian!r}")
+    g = _vector_grad(grad, x.size, scalar=False)
+    d = x.size
+
+    def update(t: int, xt: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        H = np.asarray(hessian(xt.copy()), dtype=np.float64)
+        if H.shape != (d, d):
+            raise ValueError(f"hessian(x) must return an array of shape ({d}, {d}), got {H.shape}")
+        try:
+            return xt - np.linalg.solve(H, gt)
+        except np.linalg.LinAlgError:
+            return np.full(d, np.nan)  # a singular Hessian: the loop reports it
+
+    return _descend(algorithm="Newton's method", x0=x, n_steps=n_steps, grad=g, update=update,
+                    f=f, tol=tol, threshold=threshold, on_divergence=on_divergence,
+                    hint=lambda: "The Hessian is singular (or nearly) here: Newton's step is not "
+                    "defined. Start elsewhere, or add a multiple of the identity to H.",
+                    scalar=False)
+
+
+def armijo_step(
+    f: Callable[[np.ndarray], float],
+    x: ArrayLike,
+    g: ArrayLike,
+    lr0: float = 1.0,
+    shrink: float = 0.5,
+    c: float = 1e-4,
+    max_shrinks: int = 60,
+) -> tuple[np.ndarray, float]:
+    """One gradient step whose size is found by Armijo backtracking.
+
+    Try ``η = lr0, lr0·shrink, lr0·shrink², …`` and accept the first that decreases ``f``
+    *sufficiently*:
+
+    ``f(x − ηg) <= f(x) − c·η·‖g‖²``
+
+    (a non-finite ``f(x − ηg)`` is never accepted). A step of this size exists whenever ``f`` is
+    smooth and ``g = ∇f(x) ≠ 0``: for an ``L``-smooth ``f`` every ``η <= 2(1 − c)/L`` passes, so
+    the search needs no knowledge of ``λmax``, and the accepted step is never below
+    ``shrink·2(1 − c)/L`` (unless ``lr0`` is smaller).
+
+    Parameters
+    ----------
+    f : callable
+        The function, ``(d,)`` in, a number out.
+    x, g : array_like, shape (d,)
+        The point and the gradient there (neither is modified).
+    lr0 : float, default 1.0
+        The first step size tried.
+    shrink : float, default 0.5
+        Factor in (0, 1).
+    c : float, default 1e-4
+        Sufficient-decrease constant in (0, 1).
+    max_shrinks : int, default 60
+        Give up (``ValueError``) after this many reductions: ``g`` is probably not a gradient.
+
+    Returns
+    -------
+    (x_new, lr) : (ndarray of shape (d,), float)
+    """
+    xv = np.array(x, dtype=np.float64)
+    gv = np.array(g, dtype=np.float64)
+    if xv.ndim != 1 or gv.shape != xv.shape:
+        raise ValueError(f"x and g must have the same shape (d,), got {xv.shape} and {gv.shape}")
+    lr = _validate.positive("lr0", lr0)
+    shrink = _validate.positive("shrink", shrink)
+    c = _validate.positive("c", c)
+    if shrink >= 1 or c >= 1:
+        raise ValueError(f"shrink and c must lie in (0, 1), got shrink={shrink}, c={c}")
+    max_shrinks = _validate.count("max_shrinks", max_shrinks, 0)
+    fx = float(f(xv.copy()))
+    if not math.isfinite(fx):
+        raise ValueError(f"f(x) is not finite ({fx}) at the starting point of the line search")
+    gg = float(gv @ gv)
+    with np.errstate(all="ignore"):
+        for _ in range(max_shrinks + 1):
+            x_new = xv - lr * gv
+            if gg > 0 and np.array_equal(x_new, xv):
+                break  # the step no longer moves x: g does not point downhill
+            try:
+                value = float(f(x_new.copy()))
+            except OverflowError:
+                value = math.inf
+            if value <= fx - c * lr * gg:  # False for NaN and inf
+                return x_new, lr
+            lr *= shrink
+    raise ValueError(f"no step size down to {lr:.3g} decreased f sufficiently: is g the gradient of "
+                     "f at x?")
+
+
+@dataclass(frozen=True, eq=False)
+class LineSearchResult(DescentResult):
+    """A :class:`DescentResult` with the step size each step accepted (``lrs[k]`` took
+    ``path[k]`` to ``path[k + 1]``)."""
+
+    lrs: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+
+def backtracking(
+    f: Callable[[np.ndarray], float],
+    grad: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
+    lr0: float = 1.0,
+    shrink: float = 0.5,
+    c: float = 1e-4,
+    max_iter: int = 1000,
+    tol: float | None = 1e-8,
+) -> LineSearchResult:
+    """Gradient descent with an Armijo backtracking line search at every step.
+
+    Each step starts its search from ``lr0`` again (:func:`armijo_step`). When ``λmax`` is not
+    known — almost always, outside a textbook quadratic — this replaces the step-size bound
+    ``2/λmax`` by trial and error that costs a few extra evaluations of ``f`` per step.
+    """
+    x = _as_vector(x0)
+    max_iter = _validate.count("max_iter", max_iter, 0)
+    tol, threshold = _check_options(tol, 1e12, "raise")
+    g = _vector_grad(grad, x.size, scalar=False)
+    lrs: list[float] = []
+
+    def update(t: int, xt: np.ndarray, gt: np.ndarray) -> np.ndarray:
+        x_new, lr = armijo_step(f, xt, gt, lr0, shrink, c)
+        lrs.append(lr)
+        return x_new
+
+    res = _descend(algorithm="gradient descent with backtracking", x0=x, n_steps=max_iter,
+                   grad=g, update=update, f=f, tol=tol, threshold=threshold,
+                   on_divergence="raise", hint=lambda: "", scalar=False)
+    steps = np.array(lrs[: res.n_iter], dtype=np.float64)
+    steps.setflags(write=False)
+    return LineSearchResult(**{fl.name: getattr(res, fl.name) for fl in fields(DescentResult)},
+                            lrs=steps)

@@ -46,6 +46,8 @@ __all__ = [
     "square",
     "double_well",
     "cosine_bump",
+    "quartic",
+    "saddle",
     "HIMMELBLAU_MINIMA",
 ]
 
@@ -736,3 +738,45 @@ def cosine_bump() -> Function1D:
         xlim=(-4.5, 4.5),
         latex=r"f(x) = \frac{x^2}{10} - \cos 2x",
     )
+
+
+def quartic() -> Function1D:
+    """``f(x) = x⁴``: a minimum at 0 with zero curvature there, ``f''(0) = 0``.
+
+    The counterexample to "near a minimum every smooth function is a quadratic": there is no
+    positive curvature at the minimum, so the step-size bound ``2/f''`` of the quadratic model
+    says nothing. What limits the step is the curvature *where the iterate is*, ``f''(x) = 12x²``:
+    a step ``x ← x − 4ηx³ = x(1 − 4ηx²)`` shrinks ``|x|`` only while ``ηx² < ½``, so ``η = 0.1``
+    from ``x₀ = 10`` diverges (``x₁ = −390``) while from ``x₀ = 1`` it converges, ever more slowly
+    (``x_k ≈ 1/√(8ηk)``: sublinear, not geometric).
+    """
+    return Function1D(
+        "quartic",
+        lambda x: x**4,
+        lambda x: 4 * x**3,
+        lambda x: 12 * x**2,
+        minima=[0.0],
+        xlim=(-2.0, 2.0),
+        latex=r"f(x) = x^4",
+    )
+
+
+def saddle() -> TestFunction:
+    """``f(x, y) = x² − y²``: a saddle at the origin, no minimum.
+
+    Its Hessian ``diag(2, −2)`` has one positive and one negative eigenvalue. Gradient descent
+    multiplies ``x`` by ``1 − 2η`` and ``y`` by ``1 + 2η`` per step: it escapes along ``y``
+    unless it starts exactly on the x-axis. Newton's step ``−H⁻¹∇f`` lands on the saddle.
+    """
+
+    def f(p: np.ndarray) -> np.ndarray:
+        return p[..., 0] ** 2 - p[..., 1] ** 2
+
+    def grad(p: np.ndarray) -> np.ndarray:
+        return np.stack([2.0 * p[..., 0], -2.0 * p[..., 1]], axis=-1)
+
+    def hess(p: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.diag([2.0, -2.0]), p.shape[:-1] + (2, 2)).copy()
+
+    return TestFunction("saddle x² − y²", 2, f, grad, hess, minima=[], f_min=float("-inf"),
+                        xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), latex=r"f(x, y) = x^2 - y^2")

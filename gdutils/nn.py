@@ -23,15 +23,23 @@ Conventions
 * ``forward`` keeps a reference to its input, not a copy: do not modify ``x`` in place between
   ``forward`` and ``backward``.
 * Losses return a Python ``float`` and their ``backward(dout=1.0)`` returns ``dL/dpred``.
+
+Initialisation (the end of this module): :func:`init_std` gives the weights' standard deviation
+of the classic schemes (He, LeCun, Xavier), :func:`variance_map` and :func:`gradient_map` predict
+how the signal's variance changes from layer to layer of a deep stack, and
+:func:`stack_statistics` measures it. :func:`clip_grad_norm` rescales a list of gradients whose total norm is too large, as torch's
+``torch.nn.utils.clip_grad_norm_`` does: the cure for exploding gradients.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gdutils import _validate
 
@@ -44,6 +52,17 @@ __all__ = [
     "Sequential",
     "MSELoss",
     "SoftmaxCrossEntropy",
+    "clip_grad_norm",
+    "ACTIVATIONS",
+    "GAINS",
+    "SCHEMES",
+    "init_std",
+    "second_moment",
+    "derivative_second_moment",
+    "variance_map",
+    "gradient_map",
+    "deep_stack",
+    "stack_statistics",
 ]
 
 
@@ -517,3 +536,286 @@ class SoftmaxCrossEntropy(Layer):
 
     def __repr__(self) -> str:
         return "SoftmaxCrossEntropy()"
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradient clipping
+
+
+def clip_grad_norm(grads: list[np.ndarray], max_norm: float, eps: float = 1e-6) -> float:
+    """Rescale gradients in place so that their *total* norm is at most ``max_norm``.
+
+    The total norm is ``‖g‖ = √(Σ_arrays Σ_entries g²)``, all arrays together (one vector). If it
+    exceeds ``max_norm``, every array is multiplied by the same factor ``max_norm/(‖g‖ + eps)``,
+    so the direction of the step is kept and only its length is capped; otherwise nothing
+    changes. torch's ``clip_grad_norm_(parameters, max_norm)``, to round-off.
+
+    Parameters
+    ----------
+    grads : list of float64 ndarray
+        Modified in place.
+    max_norm : float
+        ``> 0``.
+    eps : float, default 1e-6
+        torch's guard against dividing by 0.
+
+    Returns
+    -------
+    float
+        The total norm *before* clipping (what torch returns: log it to see explosions).
+
+    >>> g = [np.array([3.0]), np.array([4.0])]
+    >>> clip_grad_norm(g, 1.0)
+    5.0
+    >>> [round(float(a[0]), 6) for a in g]
+    [0.6, 0.8]
+    """
+    if not isinstance(grads, list | tuple) or not all(type(g) is np.ndarray for g in grads):
+        raise ValueError("grads must be a list of numpy arrays (they are scaled in place)")
+    max_norm = _validate.positive("max_norm", max_norm)
+    eps = _validate.non_negative("eps", eps)
+    total = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads)))
+    coef = max_norm / (total + eps)
+    if coef < 1.0:
+        for g in grads:
+            g *= coef
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+# Initialisation, and what it does to the signal in a deep stack (notebook 08)
+#
+# A layer ``z = h W`` with ``fan_in`` inputs and weights of standard deviation ``σ`` multiplies the
+# variance of its input by ``fan_in · σ²`` (for independent, zero-mean weights). After the
+# activation ``φ``, the next layer sees ``E[φ(z)²]``: half of ``Var(z)`` for ReLU (it zeroes half
+# of a symmetric input), about all of it for ``tanh`` near 0. So through a deep stack the
+# pre-activation variance follows the map
+#
+#     q_{l+1} = fan_in · σ² · E[φ(z)²],  z ~ N(0, q_l)
+#
+# (:func:`variance_map`), and the gradients flowing back follow the same kind of product with
+# ``E[φ'(z)²]`` (:func:`gradient_map`). A factor above 1 per layer explodes geometrically with the
+# depth, below 1 it vanishes. Keeping it at 1 gives the classic schemes:
+#
+#   "he"      σ² = 2/fan_in    keeps the variance through ReLU layers (He et al., 2015;
+#                              torch's kaiming_normal_(nonlinearity="relu"))
+#   "lecun"   σ² = 1/fan_in    through linear layers, and tanh near 0 (LeCun et al., 1998)
+#   "xavier"  σ² = gain²·2/(fan_in + fan_out)   the compromise between keeping the forward and
+#                              the backward variance when fan_in ≠ fan_out (Glorot & Bengio,
+#                              2010); torch's xavier_normal_ with its gain (5/3 for tanh)
+#
+# :func:`stack_statistics` measures it: the standard deviation of every layer's pre-activations,
+# the gradient handed down through every layer and every weight gradient, for a random stack.
+
+#: the activations the probes know: value and derivative
+ACTIVATIONS = ("relu", "tanh", "linear")
+#: torch.nn.init.calculate_gain for those activations
+GAINS = {"linear": 1.0, "relu": math.sqrt(2.0), "tanh": 5.0 / 3.0}
+SCHEMES = ("he", "lecun", "xavier")
+
+_NODES, _WEIGHTS = np.polynomial.hermite_e.hermegauss(80)
+_WEIGHTS = _WEIGHTS / math.sqrt(2.0 * math.pi)  # expectations under N(0, 1)
+
+
+def _activation(name: Any) -> str:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {name!r}")
+    return str(name)
+
+
+def _phi(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "tanh":
+        return np.tanh(z)
+    return z
+
+
+def _dphi(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "relu":
+        return (z > 0).astype(np.float64)
+    if name == "tanh":
+        return 1.0 - np.tanh(z) ** 2
+    return np.ones_like(z)
+
+
+def init_std(scheme: str, fan_in: int, fan_out: int | None = None, activation: str = "relu") -> float:
+    """The standard deviation of the weights of one layer under an initialisation scheme.
+
+    ``"he"``: ``√(2/fan_in)``; ``"lecun"``: ``√(1/fan_in)``; ``"xavier"``:
+    ``gain·√(2/(fan_in + fan_out))`` with torch's gain for ``activation`` (``fan_out`` required).
+
+    >>> round(init_std("he", 50), 6)
+    0.2
+    """
+    fan_in = _validate.count("fan_in", fan_in)
+    if scheme == "he":
+        return math.sqrt(2.0 / fan_in)
+    if scheme == "lecun":
+        return math.sqrt(1.0 / fan_in)
+    if scheme == "xavier":
+        if fan_out is None:
+            raise ValueError("the xavier scheme needs fan_out")
+        fan_out = _validate.count("fan_out", fan_out)
+        return GAINS[_activation(activation)] * math.sqrt(2.0 / (fan_in + fan_out))
+    raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+
+
+def second_moment(activation: str, q: ArrayLike) -> Any:
+    """``E[φ(z)²]`` for ``z ~ N(0, q)``: ``q/2`` for ReLU, ``q`` for linear, quadrature for tanh."""
+    act = _activation(activation)
+    qa = np.asarray(q, dtype=np.float64)
+    if np.any(qa < 0):
+        raise ValueError("q is a variance: it must be >= 0")
+    if act == "relu":
+        out = qa / 2.0
+    elif act == "linear":
+        out = qa.copy()
+    else:
+        out = np.tanh(np.sqrt(qa)[..., None] * _NODES) ** 2 @ _WEIGHTS
+    return out[()] if out.ndim == 0 else out
+
+
+def derivative_second_moment(activation: str, q: ArrayLike) -> Any:
+    """``E[φ'(z)²]`` for ``z ~ N(0, q)``: ``1/2`` for ReLU, 1 for linear, quadrature for tanh."""
+    act = _activation(activation)
+    qa = np.asarray(q, dtype=np.float64)
+    if np.any(qa < 0):
+        raise ValueError("q is a variance: it must be >= 0")
+    if act == "relu":
+        out = np.full_like(qa, 0.5)
+    elif act == "linear":
+        out = np.ones_like(qa)
+    else:
+        out = (1.0 - np.tanh(np.sqrt(qa)[..., None] * _NODES) ** 2) ** 2 @ _WEIGHTS
+    return out[()] if out.ndim == 0 else out
+
+
+def variance_map(depth: int, fan_in: int, std: float, activation: str, q_input: float = 1.0) -> np.ndarray:
+    """Predicted variance of the pre-activations ``z_1, …, z_depth`` of a deep stack.
+
+    The input has variance ``q_input`` per feature (it is not passed through ``φ``); then
+    ``q_1 = fan_in·σ²·q_input`` and ``q_{l+1} = fan_in·σ²·E[φ(z_l)²]``. Exact in expectation for
+    ReLU and linear layers; for tanh it is the wide-layer (mean-field) limit.
+
+    >>> variance_map(3, 100, math.sqrt(2 / 100), "relu")
+    array([2., 2., 2.])
+    """
+    depth = _validate.count("depth", depth)
+    fan_in = _validate.count("fan_in", fan_in)
+    std = _validate.positive("std", std)
+    act = _activation(activation)
+    gain = fan_in * std * std
+    q = [gain * _validate.non_negative("q_input", q_input)]
+    for _ in range(depth - 1):
+        q.append(gain * float(second_moment(act, q[-1])))
+    return np.array(q)
+
+
+def gradient_map(depth: int, fan_in: int, std: float, activation: str, q_input: float = 1.0) -> np.ndarray:
+    """Predicted variance of ``∂L/∂z_l`` for every layer, relative to the top layer's (= 1).
+
+    Going back one layer multiplies it by ``fan_out·σ²·E[φ'(z)²]`` (square layers: ``fan_out =
+    fan_in``), with ``z`` distributed as :func:`variance_map` predicts. Returns shape ``(depth,)``,
+    layer 1 first; the last entry is 1.
+    """
+    q = variance_map(depth, fan_in, std, activation, q_input)
+    act = _activation(activation)
+    g = np.ones(depth)
+    for layer in range(depth - 2, -1, -1):
+        g[layer] = g[layer + 1] * fan_in * std * std * float(derivative_second_moment(act, q[layer]))
+    return g
+
+
+def deep_stack(depth: int, width: int, std: float, rng: Any = 0) -> list[np.ndarray]:
+    """``depth`` square weight matrices ``(width, width)`` with entries ``N(0, std²)``."""
+    depth = _validate.count("depth", depth)
+    width = _validate.count("width", width)
+    std = _validate.positive("std", std)
+    gen = _validate.rng("rng", rng)
+    return [gen.standard_normal((width, width)) * std for _ in range(depth)]
+
+
+def stack_statistics(
+    depth: int = 20,
+    width: int = 128,
+    activation: str = "tanh",
+    std: float | None = None,
+    scheme: str = "lecun",
+    n: int = 64,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Push a batch through a random deep stack and back, and measure every layer.
+
+    The stack is ``z_l = h_{l−1} W_l``, ``h_l = φ(z_l)`` for ``l = 1 … depth`` (no biases), fed
+    ``n`` inputs ``h_0`` with independent ``N(0, 1)`` features; the backward pass starts from a
+    random upstream gradient ``∂L/∂h_depth`` with entries ``N(0, 1)/n`` (a mean over the batch),
+    so that what happens to the gradient on its way down is the stack's doing alone.
+
+    Parameters
+    ----------
+    depth, width : int
+    activation : {"relu", "tanh", "linear"}
+    std : float, optional
+        The weights' standard deviation; by default the scheme's (:func:`init_std`).
+    scheme : {"he", "lecun", "xavier"}
+        Used when ``std`` is None.
+    n : int
+        Batch size.
+    seed : int
+
+    Returns
+    -------
+    dict
+        Arrays of shape ``(depth,)``, layer 1 first, each measured and predicted (``*_theory``,
+        from :func:`variance_map` and :func:`gradient_map`):
+
+        * ``pre_std``: standard deviation of the pre-activations ``z_l``;
+        * ``back_norm``: norm of ``∂L/∂h_{l−1}``, the gradient the backward pass hands from
+          layer ``l`` down to the layer below (``l = 1``: the gradient at the input);
+        * ``grad_norm``: Frobenius norm of ``∂L/∂W_l``, what an optimiser receives;
+
+        and the floats ``std`` (the weights' standard deviation) and ``factor``: the backward
+        factor ``fan_in·σ²·E[φ'(z)²]`` at the last layer (1: the gradient keeps its size; the
+        gradient at the input is about ``factor^(depth−1)`` times the top's).
+    """
+    depth = _validate.count("depth", depth)
+    width = _validate.count("width", width)
+    n = _validate.count("n", n)
+    act = _activation(activation)
+    s = init_std(scheme, width, width, act) if std is None else _validate.positive("std", std)
+    gen = np.random.default_rng(seed)
+    Ws = deep_stack(depth, width, s, gen)
+    x = gen.standard_normal((n, width))
+    hs, zs = [x], []
+    with np.errstate(over="ignore", invalid="ignore"):
+        for W in Ws:
+            z = hs[-1] @ W
+            zs.append(z)
+            hs.append(_phi(act, z))
+        dh = gen.standard_normal((n, width)) / n
+        grad_norm = np.empty(depth)
+        back_norm = np.empty(depth)
+        for layer in range(depth - 1, -1, -1):
+            dz = dh * _dphi(act, zs[layer])
+            grad_norm[layer] = np.linalg.norm(hs[layer].T @ dz)
+            dh = dz @ Ws[layer].T
+            back_norm[layer] = np.linalg.norm(dh)
+    q = variance_map(depth, width, s, act, 1.0)
+    e_dphi = np.asarray(derivative_second_moment(act, q), dtype=np.float64)  # E[φ'(z_l)²]
+    # variance of ∂L/∂h_l per entry, from the top (1/n²) down: G_{l-1} = width·σ²·E[φ'²]·G_l
+    G = np.empty(depth + 1)
+    G[depth] = 1.0 / n**2
+    for layer in range(depth, 0, -1):
+        G[layer - 1] = width * s * s * e_dphi[layer - 1] * G[layer]
+    m_in = np.concatenate([[1.0], np.asarray(second_moment(act, q[:-1]), dtype=np.float64)])
+    return {
+        "pre_std": np.array([float(np.std(z)) for z in zs]),
+        "pre_std_theory": np.sqrt(q),
+        "back_norm": back_norm,
+        "back_norm_theory": np.sqrt(n * width * G[:depth]),
+        "grad_norm": grad_norm,
+        "grad_norm_theory": np.sqrt(n * width * width * m_in * G[1:] * e_dphi),
+        "std": float(s),
+        "factor": float(width * s * s * e_dphi[-1]),
+    }

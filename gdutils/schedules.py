@@ -15,11 +15,22 @@ class                  ``lr(t)``                                        torch eq
 :class:`Cosine`        ``lr_min + (lr0 − lr_min)(1 + cos(π t/T))/2``    ``CosineAnnealingLR``
 =====================  ===============================================  ======================
 
-Why decay at all: with a constant step, stochastic gradient descent does not converge but
-hovers around the minimum in a "noise ball" whose size grows with the step; shrinking the step
-shrinks the ball. The 1/t shape satisfies Robbins and Monro's conditions (``Σ lr = ∞``,
-``Σ lr² < ∞``) that guarantee convergence of SGD; step, exponential and cosine decay are what
-practitioners use.
+Two more shapes serve practice rather than decay: :class:`WarmupCosine` (a linear warm-up from 0
+to ``lr_max`` over the first ``W`` steps, then cosine decay; torch: ``LinearLR`` then
+``CosineAnnealingLR`` in a ``SequentialLR``) and :class:`ExponentialSweep` (``lr_min`` to
+``lr_max`` geometrically: the learning-rate range test).
+
+Why decay at all: when the gradients are noisy *at the minimum* (different examples pull in
+different directions there), stochastic gradient descent with a constant step does not converge
+but hovers around the minimum in a "noise ball" whose size grows with the step (about
+``lr·σ²/(4B)`` in excess loss for batches of ``B``, see
+:func:`gdutils.theory.sgd_noise_floor`); shrinking the step shrinks the ball. When every example
+can be fitted exactly (interpolation: noiseless regression, separable data, a network that
+memorises its training set) the noise vanishes at the minimum and a constant step converges.
+Robbins and Monro's conditions (``Σ lr = ∞``, ``Σ lr² < ∞``, with unbiased gradients of bounded
+variance on a smooth, strongly convex loss) guarantee convergence; the 1/t shape is one schedule
+that meets them (any ``t^(-p)`` with ``½ < p <= 1`` does too). Step, exponential and cosine
+decay, run for a fixed budget, are what practitioners use.
 
 :class:`LRScheduler` applies a schedule to a :mod:`gdutils.optim` optimiser, like torch's
 schedulers: call ``scheduler.step()`` after each ``optimizer.step(...)``.
@@ -48,6 +59,8 @@ __all__ = [
     "Exponential",
     "InverseTime",
     "Cosine",
+    "WarmupCosine",
+    "ExponentialSweep",
     "SCHEDULES",
     "make_schedule",
     "LRScheduler",
@@ -215,6 +228,78 @@ class Cosine(Schedule):
     def _rate(self, t: np.ndarray) -> np.ndarray:
         frac = np.minimum(t, self.total_steps) / self.total_steps
         return self.lr_min + 0.5 * (self.lr0 - self.lr_min) * (1.0 + np.cos(np.pi * frac))
+
+
+class WarmupCosine(Schedule):
+    r"""A linear warm-up over ``warmup_steps`` steps, then cosine decay to ``lr_min`` at ``total_steps``.
+
+    .. math::
+
+        \text{lr}(t) = \begin{cases}
+            \text{lr}_{\max}\, t / W & t < W \\
+            \text{lr}_{\min} + \tfrac12 (\text{lr}_{\max} - \text{lr}_{\min})
+              \bigl(1 + \cos(\pi\,(\min(t, T) - W) / (T - W))\bigr) & t \ge W
+        \end{cases}
+
+    It rises from 0 to ``lr_max`` in a straight line, reaching it at ``t = W``, then follows half
+    a cosine period — flat at both ends — down to ``lr_min`` at ``t = T`` and stays there. The
+    warm-up keeps the first steps small while the loss is far from any minimum and (for Adam) the
+    second-moment estimates are still based on a handful of gradients. ``warmup_steps = 0`` is
+    plain :class:`Cosine`. The same values as Hugging Face's
+    ``get_cosine_schedule_with_warmup``, and as torch's ``LinearLR`` (start factor → 0) followed
+    by ``CosineAnnealingLR(T_max=T − W)`` in a ``SequentialLR``.
+
+    >>> sched = WarmupCosine(0.1, warmup_steps=10, total_steps=110)
+    >>> [round(float(sched(t)), 6) for t in (0, 5, 10, 60, 110, 200)]
+    [0.0, 0.05, 0.1, 0.05, 0.0, 0.0]
+    """
+
+    name = "warm-up + cosine"
+
+    def __init__(self, lr_max: float, warmup_steps: int, total_steps: int, lr_min: float = 0.0) -> None:
+        self.lr_max = _validate.positive("lr_max", lr_max)
+        self.warmup_steps = _validate.count("warmup_steps", warmup_steps, 0)
+        self.lr0 = 0.0 if self.warmup_steps else self.lr_max
+        self.total_steps = _validate.count("total_steps", total_steps)
+        self.lr_min = _validate.non_negative("lr_min", lr_min)
+        if self.total_steps <= self.warmup_steps:
+            raise ValueError(f"total_steps must exceed warmup_steps, got {self.total_steps} <= "
+                             f"{self.warmup_steps}")
+        if self.lr_min > self.lr_max:
+            raise ValueError(f"lr_min ({self.lr_min}) must not exceed lr_max ({self.lr_max})")
+
+    def _rate(self, t: np.ndarray) -> np.ndarray:
+        W, T = self.warmup_steps, self.total_steps
+        frac = (np.clip(t, W, T) - W) / (T - W)
+        decay = self.lr_min + 0.5 * (self.lr_max - self.lr_min) * (1.0 + np.cos(np.pi * frac))
+        if W == 0:
+            return decay
+        return np.where(t < W, self.lr_max * t / W, decay)
+
+
+class ExponentialSweep(Schedule):
+    """``lr(t) = lr_min · (lr_max / lr_min)^(t / (n − 1))`` for ``t < n``, then ``lr_max``.
+
+    The schedule of a learning-rate range test: ``n`` steps spaced evenly on a log scale from
+    ``lr_min`` (step 0) to ``lr_max`` (step ``n − 1``), so every decade gets the same number of
+    steps (:func:`gdutils.training.lr_range_test`).
+
+    >>> ExponentialSweep(1e-4, 1.0, 5)(np.arange(5))
+    array([1.e-04, 1.e-03, 1.e-02, 1.e-01, 1.e+00])
+    """
+
+    name = "sweep"
+
+    def __init__(self, lr_min: float, lr_max: float, n_steps: int) -> None:
+        self.lr0 = _validate.positive("lr_min", lr_min)
+        self.lr_max = _validate.positive("lr_max", lr_max)
+        self.n_steps = _validate.count("n_steps", n_steps, 2)
+        if self.lr_max <= self.lr0:
+            raise ValueError(f"lr_max must exceed lr_min, got {self.lr_max} <= {self.lr0}")
+
+    def _rate(self, t: np.ndarray) -> np.ndarray:
+        frac = np.minimum(t, self.n_steps - 1) / (self.n_steps - 1)
+        return self.lr0 * (self.lr_max / self.lr0) ** frac
 
 
 #: name → schedule class, for menus (the explorers' schedule selector)

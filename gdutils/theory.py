@@ -1,10 +1,18 @@
 """The quadratic model: what theory predicts for gradient descent and heavy-ball momentum.
 
-Near a minimum every smooth function looks like a quadratic ``f(x) ≈ ½ (x − x*)ᵀH(x − x*)``,
-and on a quadratic each eigen-direction of ``H`` evolves on its own. Gradient descent with step
-``α`` multiplies the error along an eigenvector with eigenvalue ``λ`` by ``1 − αλ`` every step,
-so everything about its speed and stability follows from the eigenvalues ``μ = λmin`` and
-``L = λmax``:
+On a quadratic ``f(x) = ½ (x − x*)ᵀH(x − x*)`` with ``H`` symmetric positive definite, each
+eigen-direction of ``H`` evolves on its own. Gradient descent with step ``α`` multiplies the error
+along an eigenvector with eigenvalue ``λ`` by ``1 − αλ`` every step, so everything about its speed
+and stability follows from the eigenvalues ``μ = λmin`` and ``L = λmax``.
+
+Where this stops being true: a smooth function is close to its quadratic model only *near* a
+minimum ``x*``, and only when the Hessian ``H = ∇²f(x*)`` there is positive definite. Then the
+predictions below hold locally (for iterates that stay close to ``x*``). They say nothing far from
+the minimum, nor where ``H`` is singular: ``f(x) = x⁴`` has ``f''(0) = 0``, so its "bound" ``2/λ``
+is infinite, yet gradient descent with ``η = 0.1`` from ``x₀ = 10`` diverges — the curvature where
+the iterate *is*, ``f''(10) = 1200``, is what matters there. At a saddle (an eigenvalue ``λ < 0``)
+the factor ``1 − αλ > 1`` makes that component grow: gradient descent escapes (see
+:func:`stationary_point`).
 
 * condition number ``κ = L/μ`` (:func:`condition_number`);
 * stable step sizes ``0 < α < 2/L`` (:func:`gd_stable_lr`);
@@ -26,10 +34,12 @@ Eigenvalues may be given as a 1-D array, as a symmetric matrix (a Hessian), or a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from gdutils import _validate
 
 __all__ = [
     "eigenvalues",
@@ -45,6 +55,15 @@ __all__ = [
     "ema_half_life",
     "fraction_unseen_with_replacement",
     "gd_regime",
+    "StationaryPoint",
+    "stationary_point",
+    "sgd_noise_floor",
+    "critical_momentum",
+    "first_order_lower_bound",
+    "nesterov_guarantee",
+    "gd_filter",
+    "ridge_filter",
+    "early_stopping_lambda",
 ]
 
 
@@ -283,7 +302,8 @@ def gd_regime(lr: float, curvature: float = 2.0) -> str:
     * ``r < −1`` (``ηc > 2``): ``"diverging"`` — every jump overshoots further.
 
     For ``f(x) = x²`` (``c = 2``) the boundaries are ``η = 0.5`` and ``η = 1``. Near a minimum
-    of any smooth function, ``c`` is the second derivative there.
+    ``x*`` of a smooth function with ``f''(x*) > 0`` the same holds locally, with
+    ``c = f''(x*)``; it does not hold where ``f'' = 0`` (``x⁴`` at 0) or far from ``x*``.
 
     Parameters
     ----------
@@ -313,3 +333,231 @@ def gd_regime(lr: float, curvature: float = 2.0) -> str:
     if r == -1.0:
         return "cycling"
     return "diverging"
+
+
+# ---------------------------------------------------------------------------------------------
+# Beyond the convex quadratic: stationary points, noise, and what momentum can and cannot do
+
+
+class StationaryPoint(NamedTuple):
+    """What the second-derivative test says at a point where the gradient vanishes.
+
+    ``kind`` is ``"minimum"``, ``"maximum"``, ``"saddle"`` or ``"degenerate"``; ``direction`` the
+    unit eigenvector of the smallest eigenvalue (the direction of most negative curvature at a
+    saddle or a maximum, the flattest one at a minimum); ``factor`` the number ``1 − η λmin`` that
+    one gradient-descent step with step ``η`` multiplies that component by (``> 1``: it grows,
+    gradient descent escapes); ``eigenvalues`` ascending.
+    """
+
+    kind: str
+    direction: np.ndarray
+    factor: float
+    eigenvalues: np.ndarray
+
+
+def stationary_point(hessian: Any, lr: float = 0.0, tol: float = 1e-10) -> StationaryPoint:
+    """Classify a stationary point by the eigenvalues of its Hessian, and say how GD leaves it.
+
+    * all eigenvalues ``> tol``: ``"minimum"`` (``f`` curves up in every direction);
+    * all ``< −tol``: ``"maximum"``;
+    * some ``> tol`` and some ``< −tol``: ``"saddle"``;
+    * otherwise (an eigenvalue with ``|λ| <= tol`` and no sign change): ``"degenerate"`` — the
+      second-order test is inconclusive (``x⁴``, ``−x⁴`` and ``x³`` all have ``f''(0) = 0``).
+
+    Near the point, gradient descent multiplies the component along the eigenvector of ``λ`` by
+    ``1 − ηλ`` per step: along a direction of negative curvature that factor exceeds 1, so the
+    deviation grows geometrically — an escape, slow only while the deviation is tiny (the
+    plateau near a saddle lasts about ``ln(r/|y₀|) / ln(1 − ηλmin)`` steps).
+
+    Parameters
+    ----------
+    hessian : array_like, shape (d, d)
+        Symmetric.
+    lr : float, default 0.0
+        The step size ``η >= 0`` used for ``factor``.
+    tol : float, default 1e-10
+        Eigenvalues with ``|λ| <= tol`` count as zero.
+
+    Returns
+    -------
+    StationaryPoint
+
+    >>> stationary_point([[2.0, 0.0], [0.0, -1.0]], lr=0.1).kind
+    'saddle'
+    >>> round(stationary_point([[2.0, 0.0], [0.0, -1.0]], lr=0.1).factor, 12)
+    1.1
+    """
+    H = np.asarray(hessian, dtype=np.float64)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.size == 0:
+        raise ValueError(f"hessian must have shape (d, d), got {H.shape}")
+    lam = eigenvalues(H)  # checks symmetry and finiteness
+    lr = _validate.non_negative("lr", lr)
+    tol = _validate.non_negative("tol", tol)
+    _, V = np.linalg.eigh(0.5 * (H + H.T))
+    pos, neg = bool(np.any(lam > tol)), bool(np.any(lam < -tol))
+    if pos and neg:
+        kind = "saddle"
+    elif np.all(lam > tol):
+        kind = "minimum"
+    elif np.all(lam < -tol):
+        kind = "maximum"
+    else:
+        kind = "degenerate"
+    direction = V[:, 0].copy()
+    return StationaryPoint(kind, direction, float(1.0 - lr * lam[0]), lam)
+
+
+def sgd_noise_floor(
+    lr: ArrayLike,
+    hessian: Any,
+    noise_cov: Any,
+    *,
+    beta: ArrayLike = 0.0,
+    batch_size: int = 1,
+    n: int | None = None,
+) -> Any:
+    r"""The loss a constant-step SGD (or heavy ball) settles at on a quadratic with noisy gradients.
+
+    Model: ``L(θ) = L* + ½ eᵀHe`` with ``e = θ − θ*``, and every step sees ``∇L(θ) + ξ`` with
+    independent noise of mean 0 and covariance ``noise_cov / batch_size`` (``noise_cov`` the
+    covariance of one example's gradient at ``θ*``; with ``n`` given, batches of distinct examples
+    and the finite-population factor ``(n − B)/(n − 1)``). The iterates do not converge: they
+    fluctuate in a *noise ball* whose stationary expected excess loss is, exactly,
+
+    .. math::
+
+        \mathbb E[L] - L^* = \sum_i \frac{(1+\beta)\,\alpha\, s_i}
+                                     {2B\,(1-\beta)\,(2(1+\beta) - \alpha\lambda_i)}
+
+    with ``λ_i`` the eigenvalues of ``H`` and ``s_i = v_iᵀ Σ v_i`` the noise variance along their
+    eigenvectors. For a small step it is about ``α tr(Σ) / (4B(1 − β))``: proportional to the
+    step, inversely proportional to the batch, and momentum acts like the larger learning rate
+    ``α/(1 − β)``. With no noise at the minimum (interpolation: every example is fitted exactly,
+    ``Σ = 0``) the floor is 0 and constant-step SGD converges.
+
+    Parameters
+    ----------
+    lr : float or array_like
+        Step size α (vectorised).
+    hessian : eigenvalues (d,) or symmetric matrix (d, d), positive definite
+    noise_cov : array_like
+        With eigenvalues given, the variances ``s_i`` along the eigenvectors, shape ``(d,)``
+        (ascending eigenvalue order); with a matrix, the ``(d, d)`` covariance.
+    beta : float or array_like, default 0
+        Heavy-ball momentum in ``[0, 1)`` (torch's convention).
+    batch_size : int, default 1
+    n : int, optional
+        Data set size for batches of distinct examples.
+
+    Returns
+    -------
+    float or ndarray
+        ``inf`` where the step is unstable (``αλmax >= 2(1 + β)``).
+    """
+    H = np.asarray(hessian, dtype=np.float64)
+    if H.ndim == 2:
+        lam = _positive_eigs(H)
+        _, V = np.linalg.eigh(0.5 * (H + H.T))
+        S = np.asarray(noise_cov, dtype=np.float64)
+        if S.shape != H.shape:
+            raise ValueError(f"noise_cov must have shape {H.shape} like the Hessian, got {S.shape}")
+        s = np.einsum("ji,jk,ki->i", V, S, V)
+    else:
+        order = np.argsort(np.asarray(hessian, dtype=np.float64).ravel())
+        lam = _positive_eigs(hessian)
+        s = np.asarray(noise_cov, dtype=np.float64).ravel()
+        if s.shape != lam.shape:
+            raise ValueError(f"noise_cov must have shape {lam.shape} (one variance per eigenvalue), "
+                             f"got {np.shape(noise_cov)}")
+        s = s[order]
+    if np.any(s < -1e-12 * max(1.0, float(np.max(np.abs(s))))):
+        raise ValueError("noise_cov must be positive semi-definite (variances >= 0)")
+    B = _validate.count("batch_size", batch_size)
+    scale = 1.0 / B
+    if n is not None:
+        n = _validate.count("n", n)
+        if B > n:
+            raise ValueError(f"batch_size must be <= n, got {B} > {n}")
+        scale *= (n - B) / (n - 1) if n > 1 else 0.0
+    a = np.asarray(lr, dtype=np.float64)[..., None]
+    b = np.asarray(beta, dtype=np.float64)[..., None]
+    if np.any(a <= 0) or np.any((b < 0) | (b >= 1)):
+        raise ValueError("lr must be > 0 and beta in [0, 1)")
+    denom = 2.0 * (1.0 - b) * (2.0 * (1.0 + b) - a * lam)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = (1.0 + b) * a * np.maximum(s, 0.0) * scale / denom
+    floor = np.where(np.all(a * lam < 2.0 * (1.0 + b), axis=-1), np.sum(terms, axis=-1), np.inf)
+    return _out(np.asarray(floor, dtype=np.float64))
+
+
+def critical_momentum(lr: ArrayLike, eigenvalue: ArrayLike) -> Any:
+    """The momentum that critically damps one eigen-direction: ``β_c = (1 − √(αλ))²``.
+
+    The heavy-ball error along an eigenvector obeys ``z² − (1 + β − αλ) z + β = 0``; its roots
+    are real (no oscillation) for ``β <= β_c`` and complex (a damped oscillation of modulus
+    ``√β``) above it. At ``β = β_c`` the double root ``√β_c = |1 − √(αλ)|`` is the fastest
+    non-oscillating decay, the error shrinking like ``k·(√β_c)ᵏ``. Polyak's optimum puts both
+    ``λmin`` and ``λmax`` at critical damping. Defined for ``0 < αλ < 4`` (then ``0 <= β_c < 1``).
+
+    >>> round(float(critical_momentum(0.25, 1.0)), 12)
+    0.25
+    """
+    al = np.asarray(lr, dtype=np.float64) * np.asarray(eigenvalue, dtype=np.float64)
+    if np.any(~((al > 0) & (al < 4))):
+        raise ValueError("critical damping needs 0 < lr * eigenvalue < 4")
+    return _out((1.0 - np.sqrt(al)) ** 2)
+
+
+def first_order_lower_bound(kappa: ArrayLike) -> Any:
+    """No first-order method beats the rate ``(√κ − 1)/(√κ + 1)`` on every smooth, strongly
+    convex function with condition number κ (Nesterov, 2004, Theorem 2.1.13).
+
+    Heavy ball with Polyak's parameters reaches it on quadratics; on general smooth strongly
+    convex functions it may not even converge, while Nesterov's method guarantees
+    ``1 − 1/√κ`` (:func:`nesterov_guarantee`) — the same ``√κ`` scaling, a slightly worse constant.
+    """
+    k = np.asarray(kappa, dtype=np.float64)
+    if np.any(~(k >= 1)):
+        raise ValueError("kappa must be >= 1")
+    r = np.sqrt(k)
+    return _out((r - 1.0) / (r + 1.0))
+
+
+def nesterov_guarantee(kappa: ArrayLike) -> Any:
+    """The rate Nesterov's method guarantees on every L-smooth, μ-strongly convex function:
+    ``1 − 1/√κ`` per step for ``f − f*`` (with ``α = 1/L``, ``β = (√κ − 1)/(√κ + 1)``)."""
+    k = np.asarray(kappa, dtype=np.float64)
+    if np.any(~(k >= 1)):
+        raise ValueError("kappa must be >= 1")
+    return _out(1.0 - 1.0 / np.sqrt(k))
+
+
+def gd_filter(lr: float, steps: ArrayLike, eigs: Any) -> Any:
+    """How much of each eigen-direction gradient descent from 0 has fitted after ``t`` steps.
+
+    On the quadratic ``½ (θ − θ*)ᵀH(θ − θ*)`` started at ``θ = 0``, the component of ``θ_t`` along
+    an eigenvector is ``1 − (1 − αλ)ᵗ`` times that of ``θ*``: directions with large eigenvalues
+    are fitted first, small ones last. Returns shape ``steps.shape + (d,)``.
+    """
+    lam = eigenvalues(eigs)
+    t = np.asarray(steps, dtype=np.float64)[..., None]
+    return _out(1.0 - (1.0 - float(lr) * lam) ** t)
+
+
+def ridge_filter(lam_penalty: ArrayLike, eigs: Any) -> Any:
+    """The same for the ridge minimiser of ``L + λ‖θ‖²``: ``h / (h + 2λ)`` per eigenvalue ``h``
+    of ``L``'s Hessian. Returns shape ``lam_penalty.shape + (d,)``."""
+    h = eigenvalues(eigs)
+    lp = np.asarray(lam_penalty, dtype=np.float64)[..., None]
+    return _out(h / (h + 2.0 * lp))
+
+
+def early_stopping_lambda(lr: ArrayLike, steps: ArrayLike) -> Any:
+    """The ridge penalty that early stopping after ``t`` steps of size ``α`` resembles:
+    ``λ ≈ 1/(2αt)`` (the course's ridge ``L + λ‖θ‖²``; the two filters ``1 − (1 − αh)ᵗ`` and
+    ``h/(h + 2λ)`` agree for small and large ``αht`` and differ by at most about 0.2 in between)."""
+    a = np.asarray(lr, dtype=np.float64)
+    t = np.asarray(steps, dtype=np.float64)
+    if np.any(a <= 0) or np.any(t <= 0):
+        raise ValueError("lr and steps must be > 0")
+    return _out(1.0 / (2.0 * a * t))

@@ -4,6 +4,9 @@
 * :func:`sgd` — the loop of notebook 09: one step per mini-batch, epoch after epoch, with a
   constant learning rate or a schedule ``lr(t)``; returns the path of the parameters.
 * :class:`EarlyStopping` and :func:`early_stopping_epochs` — the patience rule of notebook 12.
+* :func:`lr_range_test` — an exponential sweep of the learning rate that finds where training
+  stops being stable; :func:`update_ratios` — the size of one update relative to the weights,
+  a health check of the learning rate (about ``1e-3`` per step is the usual rule of thumb).
 * :func:`fit` — mini-batches (a fresh permutation every epoch), any :mod:`gdutils.optim`
   optimiser (weight decay is the optimiser's business: ``AdamW(..., weight_decay=1e-3)``), an
   optional per-step schedule, validation after every epoch, early stopping with patience that
@@ -44,6 +47,8 @@ __all__ = [
     "History",
     "Callback",
     "fit",
+    "lr_range_test",
+    "update_ratios",
 ]
 
 
@@ -536,3 +541,93 @@ def _progress_text(epoch: int, log: dict[str, list[float]], metric_name: str | N
     if best_epoch is not None:
         parts.append(f"best epoch {best_epoch}")
     return " · ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing the learning rate in practice (notebooks 09 and 12)
+
+
+def lr_range_test(
+    loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
+    theta0: ArrayLike,
+    lr_min: float,
+    lr_max: float,
+    n_steps: int,
+    blowup: float = 4.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The learning-rate range test: train while the learning rate grows geometrically.
+
+    Step ``t = 0, 1, …, n_steps − 1`` uses ``lr_t = lr_min · (lr_max/lr_min)^(t/(n_steps − 1))``
+    (:class:`gdutils.schedules.ExponentialSweep`: from ``lr_min`` at the first step to ``lr_max``
+    at the last, evenly spaced on a log scale). At each step the loss and gradient are evaluated
+    at the current parameters; if the loss is not finite or exceeds ``blowup`` times the smallest
+    loss recorded so far, the test stops there (that loss is not recorded). Otherwise
+    ``(lr_t, loss_t)`` is recorded and ``θ ← θ − lr_t · grad``.
+
+    Read the result on log axes: the loss falls slowly while ``lr`` is small, fastest a little
+    below the largest stable rate, and blows up beyond it. On a quadratic with full-batch
+    gradients the blow-up starts just past ``2/λmax`` (notebook 03's bound), found without
+    knowing any eigenvalue. A common choice is a rate several times below the blow-up.
+
+    Parameters
+    ----------
+    loss_and_grad : callable
+        ``loss_and_grad(theta)`` → ``(loss, grad)``; it may draw a new mini-batch each call.
+    theta0 : array_like, shape (d,)
+        Starting parameters (not modified).
+    lr_min, lr_max : float
+        ``0 < lr_min < lr_max``.
+    n_steps : int
+        At least 2.
+    blowup : float, default 4.0
+        The factor above the best loss that counts as divergence (> 1).
+
+    Returns
+    -------
+    (lrs, losses) : tuple of two float64 arrays of the same length (the steps recorded)
+    """
+    from gdutils.schedules import ExponentialSweep
+
+    sweep = ExponentialSweep(lr_min, lr_max, n_steps)
+    blowup = _validate.positive("blowup", blowup)
+    if blowup <= 1:
+        raise ValueError(f"blowup must be > 1, got {blowup}")
+    theta = np.array(theta0, dtype=np.float64)
+    if theta.ndim != 1:
+        raise ValueError(f"theta0 must have shape (d,), got {theta.shape}")
+    lrs: list[float] = []
+    losses: list[float] = []
+    best = math.inf
+    with np.errstate(all="ignore"):
+        for t in range(sweep.n_steps):
+            loss, g = loss_and_grad(theta.copy())
+            loss = float(loss)
+            if not math.isfinite(loss) or loss > blowup * best:
+                break
+            lr = float(sweep(t))
+            lrs.append(lr)
+            losses.append(loss)
+            best = min(best, loss)
+            theta = theta - lr * np.asarray(g, dtype=np.float64)
+    return np.array(lrs, dtype=np.float64), np.array(losses, dtype=np.float64)
+
+
+def update_ratios(before: Sequence[ArrayLike], after: Sequence[ArrayLike]) -> np.ndarray:
+    """``‖after_i − before_i‖ / ‖before_i‖`` for each parameter array: how big one update is.
+
+    A health check of the learning rate: around ``1e-3`` per step is the usual rule of thumb
+    (Karpathy, CS231n); ``1e-1`` means each step rewrites a tenth of the weights (too large),
+    ``1e-6`` that they barely move (too small). An array of zeros gives ``inf`` (or ``nan`` if it
+    did not move).
+    """
+    if len(before) != len(after):
+        raise ValueError(f"before and after must list the same arrays, got {len(before)} and {len(after)}")
+    out = []
+    for b, a in zip(before, after):
+        b = np.asarray(b, dtype=np.float64)
+        a = np.asarray(a, dtype=np.float64)
+        if a.shape != b.shape:
+            raise ValueError(f"shapes differ: {b.shape} before, {a.shape} after")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out.append(np.linalg.norm(a - b) / np.linalg.norm(b))
+    return np.array(out, dtype=np.float64)

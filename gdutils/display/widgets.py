@@ -6,11 +6,33 @@ function that moves the figure's artists to match the controls' values and retur
 drew. The explorer wires them together:
 
 * in JupyterLab it shows the controls above a PNG image of the figure; changing a control calls
-  ``update`` and replaces the image (no flicker, no new figure per change);
+  ``update`` and replaces the image (no flicker, no new figure per change). Sliders redraw
+  *while* they are dragged (see "Following a drag" below);
 * under nbgrader (``NBGRADER_EXECUTION`` set) or with ``static=True`` it shows one static image
   drawn with the default values and displays no widgets, so grading never waits on a browser;
 * in tests, ``explorer.set(lr=0.3)`` or ``explorer.press("step")`` changes a control exactly as a
   learner would, and ``explorer.state`` holds the data of the last draw.
+
+Sizing
+------
+A figure of ``w × h`` inches is shown at ``w·CSS_DPI × h·CSS_DPI`` CSS pixels — its natural size
+— and rendered at twice that (:data:`DPI`), so text stays sharp on high-density screens and is
+never upscaled on ordinary ones. The image's layout says so (``width`` in CSS pixels,
+``max-width: 100%``): without it JupyterLab stretches an ``ipywidgets.Image`` to the cell width.
+
+Following a drag
+----------------
+Sliders send their value while they move (``continuous_update=True``). Latest value wins, with
+no queue of stale frames: the widget protocol keeps at most one change of a control in flight
+and merges the values a drag produces meanwhile into one, sent when the kernel reports idle
+(``@jupyter-widgets/base`` ``WidgetModel``, "message throttle"). The kernel redraws
+synchronously for each change it receives, with the controls' current values, so the last frame
+is always drawn from the value the slider stopped at. Each PNG carries the values it was drawn
+from in a ``tEXt`` chunk (``gd:values``), so a browser test can check exactly that.
+
+Frames are cheap because a :class:`~gdutils.display.explorers._layers.LayeredFigure` keeps its
+static layer as a bitmap, and :func:`encode_png` writes the PNG with a fast deflate (no
+per-row filter search): see ``bench/explorers.py`` and ``bench/explorers_browser.py``.
 
 Example
 -------
@@ -30,12 +52,17 @@ Example
 
 from __future__ import annotations
 
-import io
+import contextlib
+import json
+import math
 import os
+import struct
 import time
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 
 __all__ = [
@@ -48,14 +75,34 @@ __all__ = [
     "checkbox",
     "toggle",
     "alternative_values",
+    "retargeting",
+    "encode_png",
+    "png_text",
+    "figure_rgba",
+    "CSS_DPI",
+    "SCALE",
+    "DPI",
 ]
 
 UpdateFn = Callable[[dict[str, Any]], dict[str, Any]]
 ActionFn = Callable[["Explorer"], None]
 
-# PNG resolution of explorer images: sharp enough on a laptop screen, cheap enough to redraw in
-# well under 0.15 s.
-DPI = 90
+#: CSS pixels per figure inch: a figure ``w`` inches wide is shown ``w·CSS_DPI`` pixels wide.
+#: (The inline backend shows static plots at 100; explorers are a little smaller so that the
+#: controls and the figure fit on one screen together.)
+CSS_DPI = 90
+#: Device pixels per CSS pixel in an explorer's PNG: sharp on high-density screens.
+SCALE = 2
+#: The resolution explorer figures are rendered at.
+DPI = CSS_DPI * SCALE
+#: The PNG text chunk that records the control values a frame was drawn from.
+VALUES_KEY = "gd:values"
+
+# Control widths (CSS pixels): a slider's track stays long enough to drag with precision
+# whatever its label; labels are never truncated (their width is "initial", i.e. natural).
+_SLIDER_TRACK_PX = 210
+_READOUT_PX = 62
+_CHAR_PX = 7.6     # the widgets' 13 px font, generously: a label's width from its length
 
 
 def grading() -> bool:
@@ -69,65 +116,89 @@ def _widgets() -> Any:
     return ipywidgets
 
 
+def _label_px(text: str) -> int:
+    return int(math.ceil(len(text) * _CHAR_PX)) + 8
+
+
+def _slider_layout(description: str) -> Any:
+    w = _widgets()
+    return w.Layout(width=f"{_label_px(description) + _SLIDER_TRACK_PX + _READOUT_PX}px")
+
+
 def slider(description: str, value: float, min: float, max: float, step: float | None = None,
            *, readout_format: str = ".3g") -> Any:
-    """A float slider that redraws on release (``continuous_update=False``)."""
+    """A float slider that redraws while it is dragged (latest value wins)."""
     w = _widgets()
     if not (min <= value <= max):
         raise ValueError(f"slider {description!r}: value {value} must lie in [{min}, {max}]")
     return w.FloatSlider(
         value=value, min=min, max=max, step=step if step is not None else (max - min) / 100,
-        description=description, continuous_update=False, readout_format=readout_format,
-        style={"description_width": "initial"},
+        description=description, continuous_update=True, readout_format=readout_format,
+        style={"description_width": "initial"}, layout=_slider_layout(description),
     )
 
 
 def int_slider(description: str, value: int, min: int, max: int, step: int = 1) -> Any:
-    """An integer slider that redraws on release."""
+    """An integer slider that redraws while it is dragged."""
     w = _widgets()
     if not (min <= value <= max):
         raise ValueError(f"slider {description!r}: value {value} must lie in [{min}, {max}]")
     return w.IntSlider(value=value, min=min, max=max, step=step, description=description,
-                       continuous_update=False, style={"description_width": "initial"})
+                       continuous_update=True, style={"description_width": "initial"},
+                       layout=_slider_layout(description))
 
 
 def log_slider(description: str, value: float, min: float, max: float,
                *, steps_per_decade: int = 20, readout_format: str = ".3g") -> Any:
     """A slider on a log scale (for learning rates, ε, λ …); ``min``/``max`` are values, not exponents."""
-    import math
-
     w = _widgets()
     if not (0 < min <= value <= max):
         raise ValueError(f"log slider {description!r}: need 0 < min <= value <= max, "
                          f"got min={min}, value={value}, max={max}")
     return w.FloatLogSlider(
         value=value, base=10, min=math.log10(min), max=math.log10(max),
-        step=1.0 / steps_per_decade, description=description, continuous_update=False,
+        step=1.0 / steps_per_decade, description=description, continuous_update=True,
         readout_format=readout_format, style={"description_width": "initial"},
+        layout=_slider_layout(description),
     )
 
 
 def dropdown(description: str, options: Mapping[str, Any] | list[Any], value: Any = None) -> Any:
-    """A drop-down menu; ``options`` is a list or a ``{label: value}`` mapping."""
+    """A drop-down menu; ``options`` is a list or a ``{label: value}`` mapping.
+
+    As wide as its label and its longest option, so no option is cut off.
+    """
     w = _widgets()
     opts = list(options.items()) if isinstance(options, Mapping) else list(options)
-    kwargs: dict[str, Any] = {"options": opts, "description": description,
-                              "style": {"description_width": "initial"}}
+    longest = max((len(str(o[0] if isinstance(o, tuple) else o)) for o in opts), default=4)
+    kwargs: dict[str, Any] = {
+        "options": opts, "description": description,
+        "style": {"description_width": "initial"},
+        # the menu's arrow takes about 30 px
+        "layout": w.Layout(width=f"{_label_px(description) + _label_px('x' * longest) + 34}px"),
+    }
     if value is not None:
         kwargs["value"] = value
     return w.Dropdown(**kwargs)
 
 
 def checkbox(description: str, value: bool = False) -> Any:
-    """A check box."""
-    return _widgets().Checkbox(value=value, description=description, indent=False)
+    """A check box, as wide as its label."""
+    w = _widgets()
+    return w.Checkbox(value=value, description=description, indent=False,
+                      layout=w.Layout(width="auto"))
 
 
 def toggle(description: str, options: list[Any], value: Any = None) -> Any:
-    """A row of toggle buttons (one of several options)."""
+    """A row of toggle buttons (one of several options), each as wide as its text."""
     w = _widgets()
     return w.ToggleButtons(options=options, value=value if value is not None else options[0],
-                           description=description, style={"description_width": "initial"})
+                           description=description,
+                           style={"description_width": "initial", "button_width": "auto"},
+                           # the widget's own box is a block: its buttons would go on a line of
+                           # their own, under the label
+                           layout=w.Layout(display="flex", flex_flow="row nowrap",
+                                           align_items="center", width="auto"))
 
 
 def _snap(widget: Any, v: float) -> float:
@@ -170,6 +241,153 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+# -- quiet changes ---------------------------------------------------------------------------
+
+_retargeting = 0
+
+
+@contextlib.contextmanager
+def retargeting() -> Iterator[None]:
+    """Change controls without redrawing: for an observer that reshapes another control.
+
+    A function picker that gives the position slider the new function's window moves that
+    slider from inside the picker's own change; the explorer redraws once, for the picker,
+    after the slider has its new range and value (``explorers._window.follow_window``).
+    """
+    global _retargeting
+    _retargeting += 1
+    try:
+        yield
+    finally:
+        _retargeting -= 1
+
+
+# -- pixels and PNG ----------------------------------------------------------------------------
+
+def figure_rgba(figure: Figure, dpi: float) -> np.ndarray:
+    """The figure rendered at ``dpi`` by Agg, as an ``(h, w, 4)`` uint8 array.
+
+    A figure with a ``render_rgba`` method (a ``LayeredFigure``) renders itself, redrawing only
+    what changed; any other figure is drawn in full. The array may be a view of the canvas'
+    buffer: encode or copy it before the next draw.
+    """
+    render = getattr(figure, "render_rgba", None)
+    if render is not None:
+        return np.asarray(render(dpi))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if float(figure.dpi) != float(dpi):
+        figure.set_dpi(dpi)
+    canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else FigureCanvasAgg(figure)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+_ADLER_BASE = 65521
+# Images larger than this are deflated in two halves on two threads (zlib releases the GIL).
+_PARALLEL_BYTES = 1 << 20
+_pool: Any = None
+
+
+def _adler32_combine(adler1: int, adler2: int, len2: int) -> int:
+    """zlib's ``adler32_combine``: the checksum of A + B from those of A and B."""
+    rem = len2 % _ADLER_BASE
+    sum1 = adler1 & 0xFFFF
+    sum2 = (rem * sum1) % _ADLER_BASE
+    sum1 += (adler2 & 0xFFFF) + _ADLER_BASE - 1
+    sum2 += ((adler1 >> 16) & 0xFFFF) + ((adler2 >> 16) & 0xFFFF) + _ADLER_BASE - rem
+    sum1 %= _ADLER_BASE
+    sum2 %= _ADLER_BASE
+    return sum1 | (sum2 << 16)
+
+
+def _deflate_rows(img: np.ndarray, lo: int, hi: int, level: int, last: bool) -> tuple[bytes, int, int]:
+    """Rows ``lo:hi`` as PNG scanlines (filter byte 0), raw-deflated; with their Adler-32."""
+    rows = img[lo:hi]
+    h, w, c = rows.shape
+    raw = np.empty((h, w * c + 1), dtype=np.uint8)
+    raw[:, 0] = 0                                    # filter type "None"
+    raw[:, 1:] = rows.reshape(h, w * c)
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    # a sync flush ends this part on a byte boundary: the next part's blocks follow it
+    data = packer.compress(raw) + packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+    return data, zlib.adler32(raw), raw.size
+
+
+def _zlib_stream(img: np.ndarray, level: int) -> bytes:
+    """The IDAT payload of ``img``: a zlib stream of its scanlines, deflated in parallel parts."""
+    global _pool
+    h = img.shape[0]
+    parts = 2 if img.nbytes >= _PARALLEL_BYTES and h >= 2 and (os.cpu_count() or 1) > 1 else 1
+    cuts = [round(h * i / parts) for i in range(parts + 1)]
+    jobs = [(img, cuts[i], cuts[i + 1], level, i == parts - 1) for i in range(parts)]
+    if parts == 1:
+        done = [_deflate_rows(*jobs[0])]
+    else:
+        if _pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="gd-png")
+        done = list(_pool.map(lambda job: _deflate_rows(*job), jobs))
+    adler = 1
+    for _, part_adler, size in done:
+        adler = _adler32_combine(adler, part_adler, size)
+    # zlib header: deflate, 32 K window, no preset dictionary (0x78 0x01 passes the FCHECK)
+    return b"\x78\x01" + b"".join(d for d, _, _ in done) + struct.pack(">I", adler)
+
+
+def encode_png(rgba: np.ndarray, *, text: Mapping[str, str] | None = None, level: int = 1) -> bytes:
+    """A PNG of an ``(h, w, 4)`` RGBA (or ``(h, w, 3)`` RGB) uint8 image, fast.
+
+    Rows are stored unfiltered and deflated at ``level`` (1: fastest), in two halves on two
+    threads for large images. Measured on explorer frames (1.2–2.5 Mpx): Pillow's adaptive
+    filter search is 3–6× slower for 5–15 % fewer bytes; dropping the alpha channel makes the
+    data a quarter smaller but costs a strided copy that takes longer than deflating the
+    difference. ``text`` becomes ``tEXt`` chunks (Latin-1 keywords and values).
+    """
+    img = np.ascontiguousarray(rgba)
+    if img.ndim != 3 or img.shape[2] not in (3, 4) or img.dtype != np.uint8:
+        raise ValueError(f"expected an (h, w, 3|4) uint8 image, got {img.shape} {img.dtype}")
+    h, w, channels = img.shape
+    colour_type = 6 if channels == 4 else 2
+    head = struct.pack(">IIBBBBB", w, h, 8, colour_type, 0, 0, 0)   # 8-bit, deflate, no interlace
+    chunks = [b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", head)]
+    for key, value in (text or {}).items():
+        chunks.append(_chunk(b"tEXt", key.encode("latin-1") + b"\0" + value.encode("latin-1")))
+    chunks += [_chunk(b"IDAT", _zlib_stream(img, level)), _chunk(b"IEND", b"")]
+    return b"".join(chunks)
+
+
+def png_text(png: bytes) -> dict[str, str]:
+    """The ``tEXt`` chunks of a PNG, as ``{keyword: text}``."""
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("not a PNG")
+    out: dict[str, str] = {}
+    pos = 8
+    while pos + 8 <= len(png):
+        (length,) = struct.unpack(">I", png[pos:pos + 4])
+        kind = png[pos + 4:pos + 8]
+        if kind == b"tEXt":
+            key, _, value = png[pos + 8:pos + 8 + length].partition(b"\0")
+            out[key.decode("latin-1")] = value.decode("latin-1")
+        if kind == b"IEND":
+            break
+        pos += 12 + length
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)
+
+
 class Explorer:
     """An interactive figure driven by controls.
 
@@ -177,7 +395,7 @@ class Explorer:
     ----------
     figure : matplotlib.figure.Figure
         Built once by the factory (use ``Figure(...)``, not ``plt.figure``, so the inline backend
-        does not display it a second time).
+        does not display it a second time). A ``LayeredFigure`` redraws only its dynamic layer.
     controls : mapping of str to ipywidgets value widget
         The names are the keys of the ``values`` dict passed to ``update``.
     update : callable
@@ -185,8 +403,8 @@ class Explorer:
         the data it drew (arrays, numbers) for tests and curious learners.
     actions : mapping of str to callable, optional
         Buttons: ``{label: action(explorer)}``. An action may change ``explorer.memory`` (state
-        that persists between draws, e.g. the iterate of a one-step button) and is followed by a
-        redraw.
+        that persists between draws, e.g. the iterate of a one-step button) or set controls;
+        the figure is redrawn after it (once).
     static : bool, optional
         Force the static view (default: static while nbgrader executes the notebook).
     caption : str, optional
@@ -201,7 +419,13 @@ class Explorer:
     n_draws : int
         How many times the figure was redrawn.
     last_draw_seconds : float
-        Kernel-side seconds of the last redraw, PNG encoding included.
+        Kernel-side seconds of the last redraw: ``update``, rendering and PNG encoding.
+    timings : dict
+        The same redraw split into ``update``, ``render`` and ``encode`` seconds.
+    drawn_values : dict
+        The control values the current image was drawn from (also in the PNG's ``gd:values``).
+    css_size : (int, int)
+        The image's natural size in CSS pixels (the PNG is :data:`SCALE` times larger).
     """
 
     def __init__(
@@ -223,8 +447,10 @@ class Explorer:
         self.static = grading() if static is None else bool(static)
         self.memory: dict[str, Any] = {}
         self.state: dict[str, Any] = {}
+        self.drawn_values: dict[str, Any] = {}
         self.n_draws = 0
         self.last_draw_seconds = float("nan")
+        self.timings: dict[str, float] = {}
         self._update = update
         self._image: Any = None
         self._buttons: dict[str, Any] = {}
@@ -243,28 +469,39 @@ class Explorer:
         """The controls' current values, by name."""
         return {name: w.value for name, w in self.controls.items()}
 
+    @property
+    def css_size(self) -> tuple[int, int]:
+        w, h = self.figure.get_size_inches()
+        return int(round(w * CSS_DPI)), int(round(h * CSS_DPI))
+
     def redraw(self) -> None:
         """Call ``update`` with the current values and refresh the image."""
         start = time.perf_counter()
-        self.state = dict(self._update(self.values) or {})
-        self._png = self._render_png()
+        values = self.values
+        self.state = dict(self._update(values) or {})
+        drawn = time.perf_counter()
+        rgba = figure_rgba(self.figure, DPI)
+        rendered = time.perf_counter()
+        self.drawn_values = {k: _jsonable(v) for k, v in values.items()}
+        # as [name, value] pairs: the controls' order is the order they are shown in
+        text = {VALUES_KEY: json.dumps({"n": self.n_draws + 1,
+                                        "values": [[k, v] for k, v in self.drawn_values.items()]})}
+        # the static image is kept in the notebook file: spend a little more on making it small
+        self._png = encode_png(rgba, text=text, level=6 if self.static else 1)
         if self._image is not None:
             self._image.value = self._png
         self.n_draws += 1
-        self.last_draw_seconds = time.perf_counter() - start
-
-    def _render_png(self) -> bytes:
-        buf = io.BytesIO()
-        self.figure.savefig(buf, format="png", dpi=DPI)
-        return buf.getvalue()
+        end = time.perf_counter()
+        self.timings = {"update": drawn - start, "render": rendered - drawn, "encode": end - rendered}
+        self.last_draw_seconds = end - start
 
     @property
     def png(self) -> bytes:
-        """The PNG bytes of the current figure."""
+        """The PNG bytes of the current figure (rendered at :data:`DPI`)."""
         return self._png
 
     def _on_change(self, _change: Any) -> None:
-        if not self._holding:
+        if not self._holding and not _retargeting:
             self.redraw()
 
     def set(self, **values: Any) -> None:
@@ -294,42 +531,61 @@ class Explorer:
         self.redraw()
 
     def press(self, label: str) -> None:
-        """Press the button called ``label``, then redraw."""
+        """Press the button called ``label``, then redraw (once: not again after an action
+        that set controls, which redrew already)."""
         if label not in self.actions:
             raise ValueError(f"no button {label!r}; this explorer has {sorted(self.actions)}")
+        before = self.n_draws
         self.actions[label](self)
-        self.redraw()
+        if self.n_draws == before or self.memory:
+            # an action that changed memory may have redrawn before changing it
+            self.redraw()
 
     # -- display ------------------------------------------------------------------------------
 
     @property
     def widget(self) -> Any:
-        """The ipywidgets container (controls, buttons and image)."""
+        """The ipywidgets container: controls, buttons, caption and the figure's image."""
         if self._box is None:
             w = _widgets()
+            css_w, _ = self.css_size
+            # natural size, never stretched to the cell (see the module's docstring); a cell
+            # narrower than the figure shrinks it, keeping its proportions
             self._image = w.Image(value=self._png, format="png",
-                                  layout=w.Layout(max_width="100%", height="auto"))
+                                  layout=w.Layout(width=f"{css_w}px", max_width="100%",
+                                                  height="auto"))
+            self._image.add_class("gd-figure")
             for label in self.actions:
-                button = w.Button(description=label)
+                button = w.Button(description=label, layout=w.Layout(width="auto"))
                 button.on_click(lambda _b, label=label: self.press(label))
                 self._buttons[label] = button
-            rows: list[Any] = []
-            controls = list(self.controls.values())
-            for i in range(0, len(controls), 3):
-                rows.append(w.HBox(controls[i:i + 3]))
-            if self._buttons:
-                rows.append(w.HBox(list(self._buttons.values())))
+            # controls flow in rows as wide as the figure (at least 600 px), each at its
+            # natural width: nothing truncated, nothing wrapped inside a control
+            items = list(self.controls.values()) + list(self._buttons.values())
+            for item in items:
+                item.layout.margin = "2px 16px 2px 0"
+            controls = w.Box(items, layout=w.Layout(display="flex", flex_flow="row wrap",
+                                                    align_items="center",
+                                                    width=f"{max(css_w, 600)}px",
+                                                    max_width="100%"))
+            controls.add_class("gd-controls")
+            rows: list[Any] = [controls]
             if self.caption:
-                rows.append(w.HTML(f"<small>{self.caption}</small>"))
+                caption = w.HTML(f"<small>{self.caption}</small>",
+                                 layout=w.Layout(width=f"{max(css_w, 600)}px", max_width="100%"))
+                caption.add_class("gd-caption")
+                rows.append(caption)
             rows.append(self._image)
             self._box = w.VBox(rows)
+            self._box.add_class("gd-explorer")
         return self._box
 
     def _ipython_display_(self) -> None:
         from IPython.display import Image, Markdown, display
 
         if self.static:
-            display(Image(data=self._png, format="png"))
+            # at its natural size: the PNG is SCALE times larger, for sharp text
+            display(Image(data=self._png, format="png", width=self.css_size[0]))
             display(Markdown("*Static view: the controls are switched off while nbgrader runs "
                              "this notebook.*"))
         else:

@@ -34,6 +34,9 @@ REFERENCES: Mapping[str, tuple[str, ...]] = MappingProxyType({
         "gdutils.theory.gd_optimal_lr",
         "gdutils.theory.gd_rate",
         "gdutils.theory.iterations_to_tolerance",
+        "gdutils.theory.stationary_point",
+        "gdutils.descent.armijo_step",
+        "gdutils.descent.backtracking",
     ),
     "04-linear-regression": (
         "gdutils.data.Standardiser",
@@ -76,12 +79,16 @@ REFERENCES: Mapping[str, tuple[str, ...]] = MappingProxyType({
         "gdutils.nn.ReLU",
         "gdutils.nn.Sequential",
         "gdutils.nn.SoftmaxCrossEntropy",
+        "gdutils.nn.clip_grad_norm",
     ),
     "09-minibatch-sgd": (
         "gdutils.data.minibatches",
         "gdutils.sampling.gradient_noise",
         "gdutils.schedules.Cosine",
+        "gdutils.schedules.WarmupCosine",
+        "gdutils.schedules.ExponentialSweep",
         "gdutils.training.sgd",
+        "gdutils.training.lr_range_test",
     ),
     "10-momentum": (
         "gdutils.averages.ema",
@@ -89,6 +96,7 @@ REFERENCES: Mapping[str, tuple[str, ...]] = MappingProxyType({
         "gdutils.descent.nesterov",
         "gdutils.optim.SGD",
         "gdutils.theory.heavy_ball_rate",
+        "gdutils.theory.critical_momentum",
     ),
     "11-adaptive": (
         "gdutils.optim.Adagrad",

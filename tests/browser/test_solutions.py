@@ -1,5 +1,7 @@
 """Every solution notebook in a real JupyterLab: Run All without errors; every explorer's slider
-moves its figure.
+moves its figure; every explorer is shown at its natural size, fits the window, cuts or wraps no
+label, and redraws while its slider is dragged, ending on the value the slider stopped at
+(issue 11, measured by ``explorerprobe``).
 
 The tier's own fixture (``tests/fixtures/browser/explorer-demo.ipynb``) runs first, so the
 machinery is proven even before the course notebooks exist; the course's notebooks are picked up
@@ -15,6 +17,7 @@ from typing import Any
 import labdriver
 import nbtools
 import pytest
+from explorerprobe import FIT_HEIGHT_PX, ExplorerProbe
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -23,6 +26,7 @@ NOTEBOOKS = [("fixture-explorer-demo", "browser-fixtures/explorer-demo.ipynb")] 
     (a, f"solutions/{a}/{a}.ipynb") for a in nbtools.assignments()
 ]
 MAX_EXPLORERS = 6      # explorers checked per notebook (one slider each)
+DRAG_SECONDS = 0.8     # each explorer's first slider is dragged this long
 
 
 @dataclass
@@ -93,3 +97,50 @@ def test_sliders_move_their_figures(solution_run: Run, keep_artifacts: None,
     assert not stuck, f"sliders that did not move with the keyboard: {stuck}"
     frozen = [c for c in checks if not c.changed]
     assert not frozen, f"sliders whose figure did not change within {labdriver.IMAGE_CHANGE_S} s: {frozen}"
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_explorers_fit_and_follow_a_drag(solution_run: Run, keep_artifacts: None,
+                                         record_property: Any) -> None:
+    """Every explorer (``.gd-explorer``) of the notebook, in the 1400×1000 window: its figure is
+    not upscaled (a 2× PNG shown at most at half its pixel width), the explorer is at most
+    ``FIT_HEIGHT_PX`` high, no control's label is cut or wrapped; dragging its first slider with
+    the mouse shows more than one frame before the release and the last frame was drawn from
+    the value the slider stopped at (the PNG's ``gd:values`` chunk). Speed goals are the bench's
+    (``bench/explorers_browser.py``), not asserted here."""
+    probe = ExplorerProbe(solution_run.page)
+    found = probe.explorers()
+    if not found:
+        print(f"{solution_run.name}: no explorer in this notebook")
+        return
+    layout_issues: list[str] = []
+    drag_issues: list[str] = []
+    drags = []
+    for ex in found:
+        k = ex["index"]
+        where = f"cell {ex['cell']} explorer {k}"
+        layout = probe.layout(k)
+        layout_issues += [f"{where}: {issue}" for issue in layout.issues()]
+        slider = next((c for c in ex["controls"] if c["kind"] == "slider"), None)
+        if slider is None:
+            continue
+        d = probe.drag(k, slider["index"], seconds=DRAG_SECONDS)
+        drags.append(d)
+        print(f"{solution_run.name}: {where} {layout.box_height:.0f} px high, scale "
+              f"{layout.scale:.2f}; drag {d.control!r}: {d.frames_during} frames in "
+              f"{d.seconds:.2f} s, stopped at {d.readout}, last frame {d.final_values}")
+        # more than one frame for one drag: the figure follows the slider, not only its
+        # release (a frame count per second is the bench's, this machine may be busy)
+        if d.frames_total < 2:
+            drag_issues.append(f"{where}: dragging {d.control!r} for {d.seconds:.1f} s showed "
+                               f"{d.frames_total} frame(s)")
+        if not d.value_ok:
+            drag_issues.append(f"{where}: {d.control!r} stopped at {d.readout} but the last "
+                               f"frame was drawn from {d.final_values}")
+    record_property("explorer_fps", [round(d.fps, 1) for d in drags])
+    assert not layout_issues, (
+        f"{solution_run.name}: explorers upscaled, over {FIT_HEIGHT_PX} px high or with a cut "
+        "or wrapped label:\n" + "\n".join(layout_issues))
+    assert not drag_issues, (f"{solution_run.name}: explorers that do not follow a drag:\n"
+                             + "\n".join(drag_issues))

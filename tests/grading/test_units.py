@@ -15,7 +15,7 @@ from gdcourse.commands.lint import lint_notebook
 from gdcourse.inside import wire
 from gdcourse.trusted import build
 
-from .course_builder import PYLIB, SOURCE, correct, learner
+from .course_builder import PYLIB, REPO, SOURCE, correct, learner
 
 pytestmark = [pytest.mark.slow, pytest.mark.grading]
 
@@ -173,3 +173,52 @@ def test_delegation_to_a_real_gdutils_reference_is_caught_at_run_time():
     bad = api.grade_submission(src, sneaky, assignment="02-gd-1d", cell_timeout=10)
     assert bad.failed() == ["ex1-tests"], bad.tests
     assert bad.tests["ex1-tests"].ename == "DelegationError"
+
+
+def test_lint_catches_a_test_cell_that_rebinds_a_notebook_name(tmp_path):
+    """A learner runs test cells in the notebook's namespace: a test's `hs = ...` would change what
+    a later cell computes (01's "129 steps" printed a best step from the test's four)."""
+
+    def cell(kind, gid, src):
+        meta = {}
+        if kind == "answer":
+            meta = {"nbgrader": {"grade_id": gid, "schema_version": 3, "grade": False, "solution": True,
+                                 "locked": False}}
+        elif kind == "tests":
+            meta = {"nbgrader": {"grade_id": gid, "schema_version": 3, "grade": True, "solution": False,
+                                 "locked": True, "points": 1}}
+        return {"cell_type": "code", "id": gid, "metadata": meta, "source": src, "outputs": [],
+                "execution_count": None}
+
+    answer = cell("answer", "ex1-answer", "def f(x):\n    ### BEGIN SOLUTION\n    return x\n    ### END SOLUTION\n")
+    test = ("from gdutils import checks\nimport numpy as np\n"
+            "hs = np.array([1.0, 2.0])\n"
+            "with checks.forbid_reference('00'):\n    got = f(hs)\n"
+            "def helper(v):\n    scratch = v\n    return scratch\n"
+            "squares = [k * k for k in range(3)]\n")
+
+    def notebook(*cells):
+        return {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": list(cells)}
+
+    def lint(nb):
+        p = tmp_path / "nb.ipynb"
+        p.write_text(json.dumps(nb))
+        return "\n".join(lint_notebook(p))
+
+    reads = notebook(cell("code", "n1", "import numpy as np\nhs = np.logspace(-3, 0, 4)\n"), answer,
+                     cell("tests", "ex1-tests", test), cell("code", "n2", "print(hs.size, f(2))\n"))
+    text = lint(reads)
+    assert "rebinds `hs`" in text and "cell 3 reads" in text, text
+    # names the test binds in its own scopes, imports and names nothing later reads are fine;
+    # so is a later cell that binds the name before using it
+    fine = notebook(cell("code", "n1", "hs = [1]\nk = 0\nscratch = 1\n"), answer, cell("tests", "ex1-tests", test),
+                    cell("code", "n2", "hs = [3, 4]\nprint(hs, k, scratch, np.pi, f(1))\n"))
+    assert "rebinds" not in lint(fine), lint(fine)
+    # a later cell that needs a variable only a test cell defined is caught too
+    needs = notebook(answer, cell("tests", "ex1-tests", test), cell("code", "n2", "print(squares)\n"))
+    assert "rebinds `squares`" in lint(needs)
+    # every source notebook of the course keeps the rule
+    from gdcourse.commands.lint import rebound_names
+
+    for source in sorted((REPO / "solutions").glob("*/*.ipynb")):
+        assert rebound_names(json.loads(source.read_text())["cells"]) == [], source.name

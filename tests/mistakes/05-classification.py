@@ -259,3 +259,17 @@ def cross_entropy(Z, labels):
         "fails": ["ex4-tests"],
     },
 }
+
+# ---- correct answers written differently: they must keep full marks ------------------------
+MISTAKES.update({
+    "correct-sigmoid-where-over-both-branches": {
+        # right values everywhere, but numpy warns about the overflow it computed and threw away:
+        # warnings never cost points (docs/instructors.md, guarantee 12)
+        "replace": _ex1(sigmoid='''
+def sigmoid(z):
+    z = np.asarray(z, dtype=float)
+    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
+'''),
+        "fails": [],
+    },
+})

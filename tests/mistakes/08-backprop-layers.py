@@ -127,4 +127,43 @@ def numerical_vjp(f, x, dout, h=1e-5):
             ("        losses[t] = loss\n", "        losses.append(loss)\n"))},
         "fails": ["train-loop-tests"],
     },
+    # --- exercise 6: clipping by the total norm -----------------------------------------------
+    "clip-each-array-by-its-own-norm": _one(
+        "clip-grad-norm",
+        "    if total > max_norm:\n        factor = max_norm / (total + 1e-6)\n        for g in grads:\n"
+        "            g *= factor\n",
+        "    for g in grads:\n        own = float(np.sqrt(np.sum(g * g)))\n        if own > max_norm:\n"
+        "            g *= max_norm / own\n", "clip-grad-norm-tests"),
+    "clip-values-not-the-norm": _one(
+        "clip-grad-norm",
+        "    if total > max_norm:\n        factor = max_norm / (total + 1e-6)\n        for g in grads:\n"
+        "            g *= factor\n",
+        "    for g in grads:\n        np.clip(g, -max_norm, max_norm, out=g)\n", "clip-grad-norm-tests"),
+    "clip-builds-new-arrays": _one(
+        "clip-grad-norm",
+        "        for g in grads:\n            g *= factor\n",
+        "        grads = [g * factor for g in grads]\n", "clip-grad-norm-tests"),
+    "clip-scales-up-short-gradients": _one(
+        "clip-grad-norm", "    if total > max_norm:\n", "    if total > 0:\n", "clip-grad-norm-tests"),
+    "clip-returns-the-clipped-norm": _one(
+        "clip-grad-norm", "    return total\n", "    return min(total, max_norm)\n", "clip-grad-norm-tests"),
+    "clip-sum-of-the-norms": _one(
+        "clip-grad-norm", "    total = float(np.sqrt(sum(np.sum(g * g) for g in grads)))",
+        "    total = float(sum(np.linalg.norm(g) for g in grads))", "clip-grad-norm-tests"),
 }
+
+# ---- correct answers written differently: they must keep full marks ------------------------
+MISTAKES.update({
+    "correct-clip-with-concatenate": {
+        "replace": {"clip-grad-norm": (
+            "import numpy as np\n\n\n"
+            "def clip_grad_norm(grads, max_norm):\n"
+            "    flat = np.concatenate([np.ravel(g) for g in grads]) if grads else np.zeros(0)\n"
+            "    total = float(np.linalg.norm(flat))\n"
+            "    if total > max_norm:\n"
+            "        for i in range(len(grads)):\n"
+            "            grads[i] = grads[i] * (max_norm / total)\n"
+            "    return total\n")},
+        "fails": [],
+    },
+})

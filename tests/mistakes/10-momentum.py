@@ -249,3 +249,56 @@ MISTAKES.update({
         "fails": [],
     },
 })
+
+_CRIT_HEAD = "import numpy as np\n\n\ndef critical_momentum(lr, eigenvalue):\n"
+
+MISTAKES.update({
+    "critical-momentum-other-root": {
+        "replace": {"ex5-answer": _CRIT_HEAD + (
+            "    a = lr * eigenvalue\n"
+            "    if not 0 < a < 4:\n"
+            "        raise ValueError('need 0 < lr * eigenvalue < 4')\n"
+            "    return float((1.0 + np.sqrt(a)) ** 2)\n")},
+        "fails": ["ex5-tests"],
+    },
+    "critical-momentum-square-missing": {
+        "replace": {"ex5-answer": _CRIT_HEAD + (
+            "    a = lr * eigenvalue\n"
+            "    if not 0 < a < 4:\n"
+            "        raise ValueError('need 0 < lr * eigenvalue < 4')\n"
+            "    return float(1.0 - np.sqrt(a))\n")},
+        "fails": ["ex5-tests"],
+    },
+    "critical-momentum-without-the-root": {
+        "replace": {"ex5-answer": _CRIT_HEAD + (
+            "    a = lr * eigenvalue\n"
+            "    if not 0 < a < 4:\n"
+            "        raise ValueError('need 0 < lr * eigenvalue < 4')\n"
+            "    return float((1.0 - a) ** 2)\n")},
+        "fails": ["ex5-tests"],
+    },
+    "critical-momentum-no-range-check": {
+        "replace": {"ex5-answer": _CRIT_HEAD + "    return float((1.0 - np.sqrt(abs(lr * eigenvalue))) ** 2)\n"},
+        "fails": ["ex5-tests"],
+    },
+    "rate-smaller-root": {
+        # its hint used to be unreachable: the first check named another cause
+        "replace": {"ex4-answer": _RATE_HEAD + (
+            "    rates = []\n"
+            "    for lam in np.asarray(eigenvalues, dtype=float):\n"
+            "        T = 1.0 + beta - lr * lam\n"
+            "        disc = T * T - 4.0 * beta\n"
+            "        rates.append(np.sqrt(beta) if disc < 0 else (abs(T) - np.sqrt(disc)) / 2)\n"
+            "    return float(max(rates))\n")},
+        "fails": ["ex4-tests"],
+    },
+    "correct-critical-momentum-from-the-roots": {
+        "replace": {"ex5-answer": _CRIT_HEAD + (
+            "    a = lr * eigenvalue\n"
+            "    if a <= 0 or a >= 4:\n"
+            "        raise ValueError('no double root with beta in [0, 1)')\n"
+            "    # (1 + b - a)^2 = 4b  <=>  b^2 - 2(1 + a) b + (1 - a)^2 = 0: take the smaller root\n"
+            "    return float(min(np.roots([1.0, -2.0 * (1.0 + a), (1.0 - a) ** 2]).real))\n")},
+        "fails": [],
+    },
+})

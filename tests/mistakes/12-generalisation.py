@@ -58,13 +58,14 @@ _EARLY = '''def early_stopping(val_losses, patience, min_delta=0.0):
             if {stop}:
                 return {result}, epoch
         previous = value
-    return {result}, len(val_losses) - 1
+    return {final}, len(val_losses) - 1
 '''
 
 
 def _early(improves: str = "value < best - min_delta", stop: str = "wait >= patience",
            result: str = "best_epoch") -> str:
-    return _EARLY.format(improves=improves, stop=stop, result=result)
+    final = "len(val_losses) - 1" if result == "epoch" else result
+    return _EARLY.format(improves=improves, stop=stop, result=result, final=final)
 
 
 MISTAKES = {
@@ -165,6 +166,11 @@ def standardise(X_train, X_val):
     },
     "early-stopping-best-over-the-whole-curve": {
         "replace": {"ex4-answer": _early(result="int(np.argmin(val_losses))")},
+        "fails": ["ex4-tests"],
+    },
+    "early-stopping-returns-the-stop-epoch-as-best": {
+        # the classic: the weights restored are those of the epoch the rule stopped at
+        "replace": {"ex4-answer": _early(result="epoch")},
         "fails": ["ex4-tests"],
     },
 }

@@ -1,9 +1,12 @@
-"""``gdcourse``: release, collect, grade, feedback, export, lint.
+"""``gdcourse``: release, collect, grade, feedback, export, lint; for learners: workspace,
+restore, progress.
 
 Exit status: 0 when the command did its job (for ``grade``: every submission got a status and a
 score, whatever they are); 1 when the pipeline itself failed; 2 for usage errors. ``collect``: 0
 when every upload was collected, 1 when anything was refused or not collected, 2 when nothing
-could be done (bad arguments, unreadable or oversized zip, no exchange).
+could be done (bad arguments, unreadable or oversized zip, no exchange). ``workspace``,
+``restore`` and ``progress``: 0 when they ran (failing exercises included), 2 for a notebook name
+that matches none.
 """
 
 from __future__ import annotations
@@ -177,6 +180,81 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _learner_folders(args: argparse.Namespace) -> tuple[Path, Path]:
+    """``(course/, workspace/)`` for the learner's commands."""
+    from .config import find_course
+    from .workspace import workspace_dir
+
+    # course/ is nbgrader's release folder (autograde/nbgrader_config.py); taken as is rather
+    # than by loading the config, so that `make lab` does not pay for importing nbgrader
+    root = None
+    if not (args.course and (args.workspace or os.environ.get("GDCOURSE_WORKSPACE"))):
+        root = Path(args.course_dir).resolve() if args.course_dir else find_course()
+    course = Path(args.course).resolve() if args.course else root / "course"
+    return course, workspace_dir(root, args.workspace)
+
+
+def cmd_workspace(args: argparse.Namespace) -> int:
+    """Copy into workspace/ every released notebook (and file) it lacks; never overwrite."""
+    from .workspace import sync
+
+    course, workspace = _learner_folders(args)
+    print(sync(course, workspace).summary())
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put one notebook of workspace/ back to its released state, keeping the old one beside it."""
+    from .workspace import UnknownNotebook, resolve, restore
+
+    course, workspace = _learner_folders(args)
+    try:
+        assignment = resolve(args.notebook, course)
+    except UnknownNotebook as exc:
+        return _fail("restore", exc, 2)
+    target, kept = restore(assignment, course, workspace)
+    print(f"restored {target} to its released state")
+    if kept:
+        print(f"your previous version is kept beside it: {kept}")
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    """Run the visible tests of the learner's copies; 0 when it ran, whatever the results."""
+    from .progress import check, marks
+    from .workspace import UnknownNotebook, notebook_path, released, resolve
+
+    course, workspace = _learner_folders(args)
+    try:
+        names = [resolve(n, course) for n in args.notebooks] or list(released(course))
+    except UnknownNotebook as exc:
+        return _fail("progress", exc, 2)
+    names = list(dict.fromkeys(names))  # `progress 02 02-gd-1d` checks it once
+    items = [(a, notebook_path(workspace, a), released(course)[a]) for a in names]
+    reports = check(items, workers=args.workers, cell_timeout=args.cell_timeout,
+                    notebook_timeout=args.timeout)
+    ok, bad = marks(sys.stdout)
+    print("\n\n".join(r.render(ok, bad) for r in reports))
+    return 0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+    return value
+
+
+def _learner_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workspace", metavar="DIR",
+                   help="your copies (default: $GDCOURSE_WORKSPACE, else workspace/ in the course)")
+    p.add_argument("--course", metavar="DIR",
+                   help="the released notebooks (default: course/ in the course)")
+
+
 def parser() -> argparse.ArgumentParser:
     """The ``gdcourse`` argument parser."""
     p = argparse.ArgumentParser(prog="gdcourse", description="The course's hardened nbgrader pipeline.")
@@ -236,6 +314,36 @@ def parser() -> argparse.ArgumentParser:
     lt = sub.add_parser("lint", help="check source notebooks against docs/authoring.md")
     lt.add_argument("notebooks", nargs="*", metavar="NOTEBOOK")
     lt.set_defaults(func=cmd_lint)
+
+    w = sub.add_parser("workspace", help="make your own copies of the notebooks (what `make lab` opens)",
+                       description="Copy into your workspace every released notebook (and file "
+                                   "beside one) it does not have yet. A notebook already there is "
+                                   "never overwritten.")
+    _learner_options(w)
+    w.set_defaults(func=cmd_workspace)
+
+    rs = sub.add_parser("restore", help="put one of your notebooks back to its released state",
+                        description="Replace your copy of NOTEBOOK by the released one; yours is "
+                                    "kept beside it as NAME.old-N.ipynb. Exit status 2 for an "
+                                    "unknown NOTEBOOK (nothing changes then).")
+    rs.add_argument("notebook", metavar="NOTEBOOK", help="02, 02-gd-1d, or a path to the notebook")
+    _learner_options(rs)
+    rs.set_defaults(func=cmd_restore)
+
+    pr = sub.add_parser("progress", help="which exercises of your notebooks pass their tests",
+                        description="Run your notebooks (all, or the NOTEBOOKs named) in fresh "
+                                    "kernels, outside JupyterLab, and show which tests pass and "
+                                    "why the others fail. Exit status 0 when it ran, whatever the "
+                                    "results; 2 for an unknown NOTEBOOK.")
+    pr.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="02, 02-gd-1d, or a path")
+    _learner_options(pr)
+    pr.add_argument("--workers", type=_positive, default=2, metavar="N",
+                    help="notebooks run at the same time (default 2)")
+    pr.add_argument("--cell-timeout", type=_seconds, default=60.0, metavar="S",
+                    help="seconds a cell may run before it is stopped (default 60)")
+    pr.add_argument("--timeout", type=_seconds, default=600.0, metavar="S",
+                    help="seconds a whole notebook may run (default 600)")
+    pr.set_defaults(func=cmd_progress)
     return p
 
 

@@ -36,7 +36,7 @@ from ..trusted.fence import CgroupBatch
 from ..trusted.judge import reference_tags
 from . import gradebook, names, results
 from .config import Course, atomic_write_json
-from .progress import Progress
+from .progressbar import Progress
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_PIPELINE = 0, 1, 2
 

@@ -3,12 +3,16 @@
 Checks: valid JSON with nbformat 4.5 cell ids; nbgrader metadata schema v3 with the right flags
 for each cell kind; unique grade_ids; answer cells carry ``### BEGIN/END SOLUTION`` (code) or a
 model answer (markdown); test cells have points, compile, use no IPython magics, split into a
-visible and a hidden part that compile apart, and are self-contained (every free name is a name the notebook's answer cells bind); hidden-test markers
-balanced; no outputs, no execution counts.
+visible and a hidden part that compile apart, and are self-contained (every free name is a name
+the notebook's answer cells bind); no test cell rebinds a name that a later code cell of the
+notebook reads (a learner runs the test cells in the notebook's own namespace, so a test's
+``hs = ...`` would change what the next cell computes); hidden-test markers balanced; no outputs,
+no execution counts.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -108,6 +112,78 @@ def lint_notebook(path: str | Path) -> list[str]:
                 + " (import it in the cell, or it must be defined by an answer cell)")
         if "forbid_reference" not in src:
             bad(where, "calls learner code outside checks.forbid_reference(...)")
+    problems.extend(f"{path}: {line}" for line in rebound_names(cells))
+    return problems
+
+
+class _TopLevelStores(ast.NodeVisitor):
+    """Names a cell binds in the notebook's namespace: assignments, loop and ``with`` targets,
+    ``def`` and ``class`` names at module level (imports excluded: importing a module again
+    changes nothing). Function bodies, lambdas and comprehensions have their own scope."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Store | ast.Del):
+            self.names.add(node.id)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        self.names.add(node.name)  # the body is another scope
+
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.names.add(node.name)
+        self.generic_visit(node)
+
+    def _skip(self, node: ast.AST) -> None:
+        return None
+
+    visit_Lambda = visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _skip  # type: ignore[assignment]
+    visit_Import = visit_ImportFrom = _skip  # type: ignore[assignment]
+
+
+def _stores(source: str) -> set[str]:
+    v = _TopLevelStores()
+    v.visit(ast.parse(source))
+    return v.names
+
+
+def rebound_names(cells: list) -> list[str]:
+    """One line per name a test cell rebinds that a later answer or narrative code cell reads.
+
+    The learner's kernel runs every cell, test cells included, in one namespace: a test cell that
+    sets ``hs`` changes the ``hs`` the next cell uses (and a later cell that needs a test cell's
+    variable breaks under the hardened grader, which runs tests elsewhere).
+    """
+    problems: list[str] = []
+    last: dict[str, tuple[str, int]] = {}  # name -> (test grade_id, cell index) that bound it last
+    for i, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        src = sc.source_of(cell)
+        if sc.is_test(cell):
+            try:
+                names = _stores(src)
+            except SyntaxError:
+                continue
+            for name in names:
+                last[name] = (sc.grade_id(cell) or f"cell {i}", i)
+            continue
+        code = sc.solution_code(src) if sc.is_answer(cell) else src
+        try:
+            used, bound = sc.free_names(code), sc.bound_names(code)
+        except SyntaxError:
+            continue
+        for name in sorted(used):
+            if name in last:
+                gid, j = last.pop(name)
+                problems.append(f"cell {j} ({gid}): rebinds `{name}`, which cell {i} reads afterwards: give "
+                                "the test's variable another name (test cells share the learner's namespace)")
+        for name in bound:
+            last.pop(name, None)
     return problems
 
 

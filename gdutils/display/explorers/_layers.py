@@ -1,20 +1,26 @@
-"""A Figure that renders its static layer once: cheap redraws for explorers with many panels.
+"""A Figure that renders its static layer once: cheap redraws for explorers.
 
-:class:`gdutils.widgets.Explorer` turns its figure into a PNG after every control change with
-``figure.savefig(buf, format="png", dpi=...)``. Most of that time goes into drawing text (tick
-labels, legends, colour bars) that never changes. :class:`LayeredFigure` keeps a bitmap of
-everything except the artists registered with :meth:`LayeredFigure.add_dynamic` (lines, titles,
-or whole axes whose limits move) and, on the next PNG request, restores that bitmap and draws
-only the dynamic artists on top — the blitting technique of interactive matplotlib backends,
-applied to PNG output.
+:class:`gdutils.widgets.Explorer` turns its figure into pixels after every control change. Most
+of a full draw goes into things that never change while a slider moves: tick labels, axis
+labels, legends, colour bars, contour sets, heat maps. :class:`LayeredFigure` keeps a bitmap of
+everything except the artists registered with :meth:`LayeredFigure.add_dynamic` (lines, points,
+titles …) and, on the next frame, restores that bitmap and draws only the dynamic artists on top
+— the blitting of interactive matplotlib backends, applied to an explorer's PNG.
 
-Any other ``savefig`` call (another format, a file name, ``bbox_inches`` …) draws the whole
-figure as usual, so the figure stays an ordinary :class:`matplotlib.figure.Figure`.
+The bitmap is kept per *key*: the rendering resolution, the figure's size, every axes' limits
+and scales, and :attr:`LayeredFigure.static_key` (anything else the static layer depends on,
+e.g. which test function is shown). An explorer whose axes rescale re-renders the static layer
+only when the limits really change — give such axes limits that move in steps (whole decades,
+"nice" numbers, see ``_axes.py``) and a drag within one step costs a dynamic redraw only. The
+last few bitmaps are kept, so dragging back and forth does not re-render them either.
+
+The figure stays an ordinary :class:`matplotlib.figure.Figure`: ``savefig`` draws it in full.
 """
 
 from __future__ import annotations
 
-import io
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -23,81 +29,181 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-__all__ = ["LayeredFigure"]
+__all__ = ["LayeredFigure", "PixelImage"]
+
+#: static layers kept per figure (each is one RGBA bitmap of the whole figure)
+KEEP_BACKGROUNDS = 3
 
 
 class LayeredFigure(Figure):
-    """A :class:`~matplotlib.figure.Figure` whose static layer is rendered once.
+    """A :class:`~matplotlib.figure.Figure` whose static layer is rendered once per key.
 
     Register the artists that change between draws with :meth:`add_dynamic` (an ``Axes``
     counts as one artist, with everything in it). They are hidden while the static layer is
-    rendered and drawn over it, in registration order, on every PNG request. Call
-    :meth:`invalidate` after changing anything that is *not* registered.
+    rendered and drawn over it, in registration order, on every frame. Axes limits are part of
+    the key, so an axes that rescales needs no registration; anything else the static layer
+    depends on goes into :attr:`static_key`, or call :meth:`invalidate` after changing it.
+
+    ``render_rgba(dpi, cached=False)`` renders the same frame without the cache: tests compare
+    the two to prove that nothing a control changes was left in the static layer.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._dynamic: list[Artist] = []
-        self._background: Any = None
-        self._background_key: tuple[Any, ...] | None = None
-        #: how many times the static layer was rendered (for tests)
+        self._backgrounds: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._version = 0
+        #: anything hashable the static layer depends on besides axes limits (set by update)
+        self.static_key: Hashable = None
+        #: how many times the static layer was rendered (for tests and benchmarks)
         self.n_static_renders = 0
 
     def add_dynamic(self, *artists: Artist) -> None:
-        """Mark ``artists`` as redrawn on every PNG request."""
+        """Mark ``artists`` as redrawn on every frame."""
         for a in artists:
             if not isinstance(a, Artist):
                 raise ValueError(f"expected matplotlib artists, got {type(a).__name__}")
             self._dynamic.append(a)
         self.invalidate()
 
-    def invalidate(self) -> None:
-        """Forget the static layer (re-rendered at the next PNG request)."""
-        self._background = None
-        self._background_key = None
+    def set_dynamic(self, *artists: Artist) -> None:
+        """Replace the dynamic artists (after the factory redrew a panel from scratch)."""
+        self._dynamic = []
+        self.add_dynamic(*artists)
 
-    def savefig(self, fname: Any, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
-        fast = (
-            not args
-            and set(kwargs) <= {"format", "dpi"}
-            and kwargs.get("format") == "png"
-            and isinstance(fname, io.IOBase)
-            and bool(self._dynamic)
+    @property
+    def dynamic(self) -> tuple[Artist, ...]:
+        """The registered dynamic artists, in drawing order."""
+        return tuple(self._dynamic)
+
+    def invalidate(self) -> None:
+        """Forget every static layer (re-rendered at the next frame)."""
+        self._version += 1
+        self._backgrounds.clear()
+
+    def _key(self) -> tuple[Any, ...]:
+        # a whole axes registered as dynamic is redrawn every frame: its limits do not matter
+        dynamic = {id(a) for a in self._dynamic}
+        limits = tuple(
+            (ax.get_visible(), tuple(ax.viewLim.bounds), ax.get_xscale(), ax.get_yscale())
+            for ax in self.axes if id(ax) not in dynamic
         )
-        if not fast:
-            super().savefig(fname, *args, **kwargs)
-            return
-        dpi = kwargs.get("dpi")
-        if dpi is not None and dpi != "figure" and float(dpi) != self.dpi:
-            self.dpi = float(dpi)
-        canvas = self.canvas if isinstance(self.canvas, FigureCanvasAgg) else FigureCanvasAgg(self)
-        key = (self.dpi, tuple(np.round(self.get_size_inches(), 6)))
-        if self._background is None or self._background_key != key:
-            # Texts are emptied rather than hidden: an invisible axes title is placed far above
-            # its axes by matplotlib's title layout, an empty one where it belongs.
-            texts = [(a, a.get_text()) for a in self._dynamic if isinstance(a, Text)]
-            shown = [(a, a.get_visible()) for a in self._dynamic if not isinstance(a, Text)]
-            for a, _ in texts:
-                a.set_text("")
-            for a, _ in shown:
-                a.set_visible(False)
-            try:
-                canvas.draw()
-            finally:
-                for a, visible in shown:
-                    a.set_visible(visible)
-                for a, text in texts:
-                    a.set_text(text)
-            self._background = canvas.copy_from_bbox(self.bbox)
-            self._background_key = key
-            self.n_static_renders += 1
+        w, h = self.get_size_inches()
+        return (float(self.dpi), round(float(w), 6), round(float(h), 6), self._version,
+                self.static_key, limits)
+
+    def _canvas(self) -> FigureCanvasAgg:
+        return self.canvas if isinstance(self.canvas, FigureCanvasAgg) else FigureCanvasAgg(self)
+
+    def _render_static(self, canvas: FigureCanvasAgg) -> Any:
+        # Texts are emptied rather than hidden: an invisible axes title is placed far above
+        # its axes by matplotlib's title layout, an empty one where it belongs.
+        texts = [(a, a.get_text()) for a in self._dynamic if isinstance(a, Text)]
+        shown = [(a, a.get_visible()) for a in self._dynamic if not isinstance(a, Text)]
+        for a, _ in texts:
+            a.set_text("")
+        for a, _ in shown:
+            a.set_visible(False)
+        try:
+            canvas.draw()
+        finally:
+            for a, visible in shown:
+                a.set_visible(visible)
+            for a, text in texts:
+                a.set_text(text)
+        self.n_static_renders += 1
+        return canvas.copy_from_bbox(self.bbox)
+
+    def render_rgba(self, dpi: float | None = None, *, cached: bool = True) -> np.ndarray:
+        """The current frame at ``dpi`` as an ``(h, w, 4)`` uint8 array (a view of the canvas).
+
+        With ``cached=False`` the static layer is rendered afresh and not stored: the frame a
+        full draw (with the dynamic artists on top) would give.
+        """
+        if dpi is not None and float(dpi) != float(self.dpi):
+            self.set_dpi(float(dpi))
+        canvas = self._canvas()
+        if not self._dynamic:
+            canvas.draw()
+            return np.asarray(canvas.buffer_rgba())
+        key = self._key()
+        if not cached:
+            self._render_static(canvas)
+            self.n_static_renders -= 1       # a check, not a frame
+        elif key in self._backgrounds:
+            self._backgrounds.move_to_end(key)
+            canvas.restore_region(self._backgrounds[key])
         else:
-            canvas.restore_region(self._background)
+            self._backgrounds[key] = self._render_static(canvas)
+            while len(self._backgrounds) > KEEP_BACKGROUNDS:
+                self._backgrounds.popitem(last=False)
         renderer = canvas.get_renderer()
         for a in self._dynamic:
             if a.get_visible():
                 a.draw(renderer)
-        from PIL import Image
+        return np.asarray(canvas.buffer_rgba())
 
-        rgba = np.asarray(canvas.buffer_rgba())
-        Image.fromarray(rgba, "RGBA").save(fname, format="png", compress_level=1)
+
+class PixelImage(Artist):
+    """An RGBA ``uint8`` image over a data ``extent`` of an axes, sampled nearest-neighbour.
+
+    For a heat map that changes on every frame (decision regions, probabilities): matplotlib's
+    ``imshow`` resamples through float arrays and masks (about 20 ms at an explorer's size and
+    resolution); this samples the rows and columns once per size of the axes and draws the
+    result with one ``draw_image`` call (a few milliseconds). Row 0 of ``data`` is the bottom of
+    the extent (``origin="lower"``). The image is clipped to the axes.
+    """
+
+    def __init__(self, ax: Any, data: np.ndarray, extent: tuple[float, float, float, float],
+                 **kwargs: Any) -> None:
+        super().__init__()
+        self.axes = ax
+        self.set_transform(ax.transData)
+        self._extent = tuple(float(v) for v in extent)
+        self._index: tuple[Any, ...] = ()
+        self.set_data(data)
+        self.set(**kwargs)
+        ax.add_artist(self)
+
+    def set_data(self, data: np.ndarray) -> None:
+        """New pixels, ``(rows, cols, 4)`` uint8, row 0 at the bottom."""
+        arr = np.asarray(data)
+        if arr.ndim != 3 or arr.shape[2] != 4 or arr.dtype != np.uint8:
+            raise ValueError(f"expected (rows, cols, 4) uint8 pixels, got {arr.shape} {arr.dtype}")
+        self._data = arr
+        self.stale = True
+
+    def set_extent(self, extent: tuple[float, float, float, float]) -> None:
+        self._extent = tuple(float(v) for v in extent)
+        self.stale = True
+
+    def get_extent(self) -> tuple[float, ...]:
+        return self._extent
+
+    def draw(self, renderer: Any) -> None:
+        if not self.get_visible():
+            return
+        x0, x1, y0, y1 = self._extent
+        (px0, py0), (px1, py1) = self.axes.transData.transform([(x0, y0), (x1, y1)])
+        clip = self.axes.bbox
+        left, right = max(min(px0, px1), clip.x0), min(max(px0, px1), clip.x1)
+        bottom, top = max(min(py0, py1), clip.y0), min(max(py0, py1), clip.y1)
+        w, h = int(round(right - left)), int(round(top - bottom))
+        if w <= 0 or h <= 0:
+            return
+        rows, cols = self._data.shape[:2]
+        key = (w, h, rows, cols, round(left, 3), round(bottom, 3), px0, px1, py0, py1)
+        if not self._index or self._index[0] != key:
+            # the data cell under the centre of each output pixel (Agg takes the bottom row first)
+            xs = left + np.arange(w) + 0.5
+            ys = bottom + np.arange(h) + 0.5
+            ci = np.clip(((xs - px0) / (px1 - px0) * cols).astype(int), 0, cols - 1)
+            ri = np.clip(((ys - py0) / (py1 - py0) * rows).astype(int), 0, rows - 1)
+            self._index = (key, ri, ci)
+        _, ri, ci = self._index
+        pixels = self._data[ri[:, None], ci[None, :]]
+        gc = renderer.new_gc()
+        gc.set_clip_rectangle(clip)
+        renderer.draw_image(gc, int(round(left)), int(round(bottom)), pixels)
+        gc.restore()
+        self.stale = False

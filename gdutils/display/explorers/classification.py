@@ -14,23 +14,28 @@ Two factories, each returning a :class:`gdutils.widgets.Explorer`:
   matrix; right: precision and recall against the threshold.
 
 Everything runs on gdutils' reference code (:mod:`gdutils.losses`, :mod:`gdutils.descent`),
-never on a learner's answers. Figures are built once; a control change moves artists
-(``set_data``, ``set_text``), so a redraw stays cheap.
+never on a learner's answers. Each figure is built once (``_boundary_figure``,
+``_threshold_figure``) as a :class:`~gdutils.display.explorers._layers.LayeredFigure` and updated
+panel by panel; the classes are told apart by marker shape as well as colour, with dark edges
+so that points stay visible on a shaded region of their own colour.
 
 :func:`confusion_counts` is public because the notebook and the tests use it too.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib import ticker
-from matplotlib.colors import LinearSegmentedColormap, ListedColormap
-from matplotlib.figure import Figure
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.patches import Polygon
 
 from gdutils import data, descent, losses
 from gdutils.display import plotting, widgets
+from gdutils.display.explorers._axes import decade_limits, fixed_title, nice_limits
+from gdutils.display.explorers._layers import LayeredFigure
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -47,6 +52,9 @@ DATASETS = ("overlapping blobs", "separable")
 _PROB_CMAP = LinearSegmentedColormap.from_list(
     "gd_prob", [plotting.COLORS["blue"], "#ffffff", plotting.COLORS["orange"]]
 )
+#: class 0 and class 1: colour, marker (shape tells them apart on any background)
+_CLASS_STYLE = {0: {"color": plotting.COLORS["blue"], "marker": "o"},
+                1: {"color": plotting.COLORS["orange"], "marker": "^"}}
 
 
 def _dataset(name: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -135,8 +143,117 @@ def _logit(q: float) -> float:
     return float(np.log(q) - np.log1p(-q))
 
 
+def _scatter_classes(ax: Any, X: np.ndarray, y: np.ndarray, size: float) -> dict[int, Any]:
+    return {c: ax.scatter(X[y == c, 0], X[y == c, 1], s=size, edgecolor="0.15", linewidth=0.5,
+                          label=f"class {c}", zorder=3, **_CLASS_STYLE[c]) for c in (0, 1)}
+
+
+def _half_plane(w: np.ndarray, b: float, level: float, xlim: tuple[float, float],
+                ylim: tuple[float, float]) -> np.ndarray:
+    """The corners of the part of the window where ``w·x + b ≥ level`` (a convex polygon)."""
+    box = [(xlim[0], ylim[0]), (xlim[1], ylim[0]), (xlim[1], ylim[1]), (xlim[0], ylim[1])]
+    out: list[tuple[float, float]] = []
+    for i, p in enumerate(box):                 # Sutherland–Hodgman against one line
+        q = box[(i + 1) % 4]
+        fp = w[0] * p[0] + w[1] * p[1] + b - level
+        fq = w[0] * q[0] + w[1] * q[1] + b - level
+        if fp >= 0:
+            out.append(p)
+        if (fp >= 0) != (fq >= 0):
+            t = fp / (fp - fq)
+            out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    return np.array(out) if out else np.zeros((0, 2))
+
+
 # --------------------------------------------------------------------------------------------
 # Decision boundary over iterations
+
+
+@dataclass
+class _BoundaryFigure:
+    fig: LayeredFigure
+    ax: Any
+    ax_loss: Any
+    ax_norm: Any
+    image: Any
+    scatter: dict[int, Any]
+    boundary: Any
+    low: Any
+    high: Any
+    loss_curve: Any
+    loss_dot: Any
+    norm_curve: Any
+    norm_dot: Any
+    title: Any
+
+
+def _boundary_figure(xlim: tuple[float, float], ylim: tuple[float, float], shape: tuple[int, int],
+                     max_iter: int) -> _BoundaryFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.5, 4.7))
+        ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
+        fig.subplots_adjust(left=0.06, right=0.92, bottom=0.24, top=0.86, wspace=0.28)
+        image = ax.imshow(np.full(shape, 0.5), extent=(*xlim, *ylim), origin="lower",
+                          cmap=_PROB_CMAP, vmin=0.0, vmax=1.0, alpha=0.4, aspect="auto",
+                          interpolation="bilinear")
+        scatter = _scatter_classes(ax, np.zeros((0, 2)), np.zeros(0), 18)
+        (boundary,) = ax.plot([], [], color="black", linewidth=1.8, label="boundary $p = 0.5$")
+        (low,) = ax.plot([], [], color="0.3", linewidth=1.0, linestyle="--",
+                         label="$p = 0.1$ and $p = 0.9$")
+        (high,) = ax.plot([], [], color="0.3", linewidth=1.0, linestyle="--")
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        (loss_curve,) = ax_loss.plot([], [], color=c["vermillion"], label="cross-entropy (left axis)")
+        (loss_dot,) = ax_loss.plot([], [], marker="o", color=c["vermillion"])
+        ax_norm = ax_loss.twinx()
+        ax_norm.grid(False)
+        (norm_curve,) = ax_norm.plot([], [], color=c["blue"], linestyle="--",
+                                     label=r"$\|w\|$ (right axis)")
+        (norm_dot,) = ax_norm.plot([], [], marker="s", color=c["blue"])
+        ax_loss.set_xlim(0, max_iter)
+        ax_loss.set_yscale("log")
+        ax_loss.yaxis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0),
+                                                          numticks=12))
+        ax_loss.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax_loss.yaxis.set_minor_formatter(ticker.NullFormatter())
+        ax_loss.set_xlabel("iteration")
+        ax_loss.set_ylabel("mean cross-entropy (log scale)")
+        ax_norm.set_ylabel(r"weight norm $\|w\|$")
+        ax_norm.spines["right"].set_visible(True)
+        fixed_title(ax_loss, "Loss and weight norm during training")
+        handles = [*scatter.values(), boundary, low, loss_curve, norm_curve]
+        fig.legend(handles=handles, loc="lower center", ncols=6, fontsize=8, frameon=False)
+        title = fixed_title(ax, "", fontsize=10)
+        fig.add_dynamic(image, boundary, low, high, loss_curve, loss_dot, norm_curve, norm_dot,
+                        title)
+    return _BoundaryFigure(fig, ax, ax_loss, ax_norm, image, scatter, boundary, low, high,
+                           loss_curve, loss_dot, norm_curve, norm_dot, title)
+
+
+def _draw_model(f: _BoundaryFigure, w: np.ndarray, b: float, grid: np.ndarray,
+                shape: tuple[int, int], xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+    """The predicted probability and the lines p = 0.1, 0.5, 0.9 of the model (w, b)."""
+    with np.errstate(over="ignore"):
+        f.image.set_data(losses.sigmoid(grid @ w + b).reshape(shape))
+    f.boundary.set_data(*_line(w, b, 0.0, xlim, ylim))
+    f.low.set_data(*_line(w, b, _logit(0.1), xlim, ylim))
+    f.high.set_data(*_line(w, b, _logit(0.9), xlim, ylim))
+
+
+def _draw_training(f: _BoundaryFigure, ls: np.ndarray, norms: np.ndarray, t: int) -> None:
+    """The loss and the weight norm of the whole run, with the current iteration marked."""
+    iters = np.arange(ls.size)
+    f.loss_curve.set_data(iters, ls)
+    f.loss_dot.set_data([t], [ls[t]])
+    f.norm_curve.set_data(iters, norms)
+    f.norm_dot.set_data([t], [norms[t]])
+    # limits in steps (decades, 1-2-5 numbers): they stay put while a slider moves a little
+    f.ax_loss.set_ylim(*decade_limits(ls, min_decades=1))
+    f.ax_norm.set_ylim(*nice_limits(0.0, max(float(norms.max()), 1e-3), pad=0.05))
+    f.ax_norm.set_ylim(bottom=0.0)
 
 
 def decision_boundary_explorer(
@@ -168,46 +285,7 @@ def decision_boundary_explorer(
     ylim = (min(w[1][0] for w in windows.values()), max(w[1][1] for w in windows.values()))
     gx, gy = np.meshgrid(np.linspace(*xlim, 120), np.linspace(*ylim, 120))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
-    iters = np.arange(max_iter + 1)
-    with plotting.style():
-        fig = Figure(figsize=(10.5, 4.5))
-        ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
-        fig.subplots_adjust(left=0.06, right=0.92, bottom=0.12, top=0.85, wspace=0.28)
-        image = ax.imshow(np.full(gx.shape, 0.5), extent=(*xlim, *ylim), origin="lower",
-                          cmap=_PROB_CMAP, vmin=0.0, vmax=1.0, alpha=0.55, aspect="auto",
-                          interpolation="bilinear")
-        scat = {c: ax.scatter([], [], s=16, color=plotting.PALETTE[c], edgecolor="white",
-                              linewidth=0.4, label=f"class {c}", zorder=3) for c in (0, 1)}
-        (boundary,) = ax.plot([], [], color="black", linewidth=1.8, label="boundary p = 0.5")
-        (low,) = ax.plot([], [], color="0.3", linewidth=1.0, linestyle="--", label="p = 0.1, 0.9")
-        (high,) = ax.plot([], [], color="0.3", linewidth=1.0, linestyle="--")
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.legend(loc="lower right", fontsize=8)
-        title = ax.set_title("")
-        (loss_curve,) = ax_loss.plot([], [], color=plotting.COLORS["vermillion"],
-                                     label="cross-entropy (left axis)")
-        (loss_dot,) = ax_loss.plot([], [], marker="o", color=plotting.COLORS["vermillion"])
-        ax_norm = ax_loss.twinx()
-        ax_norm.grid(False)
-        (norm_curve,) = ax_norm.plot([], [], color=plotting.COLORS["blue"], linestyle="--",
-                                     label="‖w‖ (right axis)")
-        (norm_dot,) = ax_norm.plot([], [], marker="s", color=plotting.COLORS["blue"])
-        ax_loss.set_xlim(0, max_iter)
-        ax_loss.set_yscale("log")
-        ax_loss.yaxis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0),
-                                                          numticks=12))
-        ax_loss.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:g}"))
-        ax_loss.yaxis.set_minor_formatter(ticker.NullFormatter())
-        ax_loss.set_xlabel("iteration")
-        ax_loss.set_ylabel("mean cross-entropy (log scale)")
-        ax_norm.set_ylabel("weight norm ‖w‖")
-        ax_norm.spines["right"].set_visible(True)
-        ax_loss.set_title("Loss and weight norm during training")
-        ax_loss.legend(handles=[loss_curve, norm_curve], loc="center right", fontsize=8)
-
+    f = _boundary_figure(xlim, ylim, gx.shape, max_iter)
     runs: dict[tuple[str, float], descent.DescentResult] = {}
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
@@ -219,45 +297,23 @@ def decision_boundary_explorer(
             runs.clear()  # keep one run: moving the iteration slider reuses it
             runs[key] = fit_logistic(X, y, lr_v, max_iter)
         res = runs[key]
-        k = res.n_iter
-        t = min(int(v["iteration"]), k)
+        t = min(int(v["iteration"]), res.n_iter)
         path, ls = res.path, res.losses
         w, b = path[t, :2], float(path[t, 2])
         norms = np.linalg.norm(path[:, :2], axis=1)
+        f.fig.static_key = name                  # the points are in the static layer
         for c in (0, 1):
-            scat[c].set_offsets(X[y == c])
-        with np.errstate(over="ignore"):
-            image.set_data(losses.sigmoid(grid @ w + b).reshape(gx.shape))
-        boundary.set_data(*_line(w, b, 0.0, xlim, ylim))
-        low.set_data(*_line(w, b, _logit(0.1), xlim, ylim))
-        high.set_data(*_line(w, b, _logit(0.9), xlim, ylim))
-        loss_curve.set_data(iters[: k + 1], ls)
-        loss_dot.set_data([t], [ls[t]])
-        norm_curve.set_data(iters[: k + 1], norms)
-        norm_dot.set_data([t], [norms[t]])
-        positive = ls[ls > 0]
-        ax_loss.set_ylim(0.5 * float(positive.min()) if positive.size else 1e-3,
-                         2.0 * float(np.max(ls)))
-        ax_norm.set_ylim(0.0, 1.1 * max(float(norms.max()), 1e-3))
+            f.scatter[c].set_offsets(X[y == c])
+        _draw_model(f, w, b, grid, gx.shape, xlim, ylim)
+        _draw_training(f, ls, norms, t)
         acc = float(np.mean((X @ w + b >= 0) == (y == 1)))
         went_up = bool(np.any(np.diff(ls) > 1e-12))
-        title.set_text(f"iteration {t}: loss {ls[t]:.3f}, accuracy {acc:.0%}, ‖w‖ = {norms[t]:.2f}"
-                       + ("\nthe loss went up at some step: lr too large" if went_up else ""))
+        f.title.set_text(f"iteration {t}: loss {ls[t]:.3f}, accuracy {acc:.0%}, ‖w‖ = {norms[t]:.2f}"
+                         + ("\nthe loss went up at some step: lr too large" if went_up else ""))
         return {
-            "iteration": t,
-            "lr": lr_v,
-            "dataset": name,
-            "w": w.copy(),
-            "b": b,
-            "loss": float(ls[t]),
-            "accuracy": acc,
-            "weight_norm": float(norms[t]),
-            "path": path,
-            "losses": ls,
-            "norms": norms,
-            "loss_went_up": went_up,
-            "X": X,
-            "y": y,
+            "iteration": t, "lr": lr_v, "dataset": name, "w": w.copy(), "b": b,
+            "loss": float(ls[t]), "accuracy": acc, "weight_norm": float(norms[t]),
+            "path": path, "losses": ls, "norms": norms, "loss_went_up": went_up, "X": X, "y": y,
         }
 
     controls = {
@@ -265,7 +321,7 @@ def decision_boundary_explorer(
         "lr": widgets.log_slider("step size lr", lr, 0.01, 20.0),
         "dataset": widgets.dropdown("data", list(DATASETS), value=dataset),
     }
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Logistic regression trained by gradient descent from w = 0. "
                             "Shading: the predicted probability of class 1 (blue 0, white 0.5, "
                             "orange 1).")
@@ -273,6 +329,74 @@ def decision_boundary_explorer(
 
 # --------------------------------------------------------------------------------------------
 # Threshold and confusion matrix
+
+
+@dataclass
+class _ThresholdFigure:
+    fig: LayeredFigure
+    region: Any
+    cut: Any
+    cm_image: Any
+    cells: list[list[Any]]
+    cm_title: Any
+    marker: Any
+    p_dot: Any
+    r_dot: Any
+
+
+def _threshold_figure(X: np.ndarray, y: np.ndarray, xlim: tuple[float, float],
+                      ylim: tuple[float, float], ts: np.ndarray, precisions: np.ndarray,
+                      recalls: np.ndarray) -> _ThresholdFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(11.4, 4.5))
+        ax, ax_cm, ax_pr = fig.subplots(1, 3, width_ratios=(1.15, 0.8, 1.0))
+        fig.subplots_adjust(left=0.05, right=0.98, bottom=0.24, top=0.87, wspace=0.34)
+        region = Polygon(np.zeros((0, 2)), closed=True, facecolor=c["orange"], alpha=0.18,
+                         edgecolor="none", label="predicted class 1", zorder=1)
+        ax.add_patch(region)
+        scatter = _scatter_classes(ax, X, y, 16)
+        (cut,) = ax.plot([], [], color="black", linewidth=1.8, label="$p$ = threshold")
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        fixed_title(ax, "Predicted class 1 in the orange region")
+        cm_image = ax_cm.imshow(np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=len(y))
+        cells = [[ax_cm.text(j, i, "", ha="center", va="center", fontsize=12) for j in (0, 1)]
+                 for i in (0, 1)]
+        ax_cm.set_xticks([0, 1], ["0", "1"])
+        ax_cm.set_yticks([0, 1], ["0", "1"])
+        ax_cm.grid(False)
+        ax_cm.set_xlabel("predicted class")
+        ax_cm.set_ylabel("true class")
+        cm_title = fixed_title(ax_cm, "", fontsize=10)
+        (prec,) = ax_pr.plot(ts, precisions, color=c["blue"], label=r"precision $tp\,/\,(tp + fp)$")
+        (rec,) = ax_pr.plot(ts, recalls, color=c["vermillion"], label=r"recall $tp\,/\,(tp + fn)$")
+        marker = ax_pr.axvline(0.5, color="0.3", linestyle=":", linewidth=1.2)
+        (p_dot,) = ax_pr.plot([], [], marker="o", color=c["blue"])
+        (r_dot,) = ax_pr.plot([], [], marker="o", color=c["vermillion"])
+        ax_pr.set_xlim(0.0, 1.0)
+        ax_pr.set_ylim(0.0, 1.05)
+        ax_pr.set_xlabel("threshold")
+        ax_pr.set_ylabel("rate")
+        fixed_title(ax_pr, "Precision and recall against the threshold")
+        fig.legend(handles=[*scatter.values(), region, cut, prec, rec], loc="lower center",
+                   ncols=6, fontsize=8, frameon=False)
+        fig.add_dynamic(region, cut, cm_image, *cells[0], *cells[1], cm_title, marker, p_dot, r_dot)
+    return _ThresholdFigure(fig, region, cut, cm_image, cells, cm_title, marker, p_dot, r_dot)
+
+
+def _draw_confusion(f: _ThresholdFigure, counts: dict[str, Any], n: int, t: float) -> None:
+    cm = counts["confusion"]
+    f.cm_image.set_data(cm)
+    names = [["tn", "fp"], ["fn", "tp"]]
+    for i in (0, 1):
+        for j in (0, 1):
+            f.cells[i][j].set_text(f"{names[i][j]} = {cm[i, j]}")
+            f.cells[i][j].set_color("white" if cm[i, j] > 0.6 * n else "black")
+    f.cm_title.set_text(f"threshold {t:.2f}: precision {counts['precision']:.2f}, "
+                        f"recall {counts['recall']:.2f}")
 
 
 def threshold_explorer(
@@ -306,68 +430,22 @@ def threshold_explorer(
     precisions = np.array([c["precision"] for c in curves])
     recalls = np.array([c["recall"] for c in curves])
     xlim, ylim = _window(X)
-    with plotting.style():
-        fig = Figure(figsize=(12.0, 4.2))
-        ax, ax_cm, ax_pr = fig.subplots(1, 3, width_ratios=(1.15, 0.8, 1.0))
-        fig.subplots_adjust(left=0.05, right=0.98, bottom=0.14, top=0.85, wspace=0.32)
-        for c in (0, 1):
-            ax.scatter(X[y == c, 0], X[y == c, 1], s=14, color=plotting.PALETTE[c],
-                       edgecolor="white", linewidth=0.4, label=f"class {c}", zorder=3)
-        gx, gy = np.meshgrid(np.linspace(*xlim, 100), np.linspace(*ylim, 100))
-        z_grid = (np.column_stack([gx.ravel(), gy.ravel()]) @ w + b).reshape(gx.shape)
-        shade = ax.imshow(np.zeros(gx.shape), extent=(*xlim, *ylim), origin="lower",
-                          cmap=ListedColormap([plotting.COLORS["blue"], plotting.COLORS["orange"]]),
-                          vmin=0, vmax=1, alpha=0.18, aspect="auto")
-        (cut,) = ax.plot([], [], color="black", linewidth=1.8, label="p = threshold")
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.legend(loc="lower right", fontsize=8)
-        ax.set_title("Predicted class 1 in the orange region")
-        cm_image = ax_cm.imshow(np.zeros((2, 2)), cmap="Blues", vmin=0, vmax=len(y))
-        cells = [[ax_cm.text(j, i, "", ha="center", va="center", fontsize=12) for j in (0, 1)]
-                 for i in (0, 1)]
-        ax_cm.set_xticks([0, 1], ["0", "1"])
-        ax_cm.set_yticks([0, 1], ["0", "1"])
-        ax_cm.grid(False)
-        ax_cm.set_xlabel("predicted class")
-        ax_cm.set_ylabel("true class")
-        cm_title = ax_cm.set_title("")
-        ax_pr.plot(ts, precisions, color=plotting.COLORS["blue"], label="precision tp/(tp+fp)")
-        ax_pr.plot(ts, recalls, color=plotting.COLORS["vermillion"], label="recall tp/(tp+fn)")
-        marker = ax_pr.axvline(threshold, color="0.3", linestyle=":", linewidth=1.2)
-        (p_dot,) = ax_pr.plot([], [], marker="o", color=plotting.COLORS["blue"])
-        (r_dot,) = ax_pr.plot([], [], marker="o", color=plotting.COLORS["vermillion"])
-        ax_pr.set_xlim(0.0, 1.0)
-        ax_pr.set_ylim(0.0, 1.05)
-        ax_pr.set_xlabel("threshold")
-        ax_pr.set_ylabel("rate")
-        ax_pr.set_title("Precision and recall against the threshold")
-        ax_pr.legend(loc="lower left", fontsize=8)
+    f = _threshold_figure(X, y, xlim, ylim, ts, precisions, recalls)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         t = float(v["threshold"])
         c = confusion_counts(y, p, t)
-        cut.set_data(*_line(w, b, _logit(t), xlim, ylim))
-        shade.set_data((z_grid >= _logit(t)).astype(float))
-        cm = c["confusion"]
-        cm_image.set_data(cm)
-        names = [["tn", "fp"], ["fn", "tp"]]
-        for i in (0, 1):
-            for j in (0, 1):
-                cells[i][j].set_text(f"{names[i][j]} = {cm[i, j]}")
-                cells[i][j].set_color("white" if cm[i, j] > 0.6 * len(y) else "black")
-        cm_title.set_text(f"threshold {t:.2f}: precision {c['precision']:.2f}, "
-                          f"recall {c['recall']:.2f}")
-        marker.set_xdata([t, t])
-        p_dot.set_data([t], [c["precision"]])
-        r_dot.set_data([t], [c["recall"]])
+        f.cut.set_data(*_line(w, b, _logit(t), xlim, ylim))
+        f.region.set_xy(_half_plane(w, b, _logit(t), xlim, ylim))
+        _draw_confusion(f, c, len(y), t)
+        f.marker.set_xdata([t, t])
+        f.p_dot.set_data([t], [c["precision"]])
+        f.r_dot.set_data([t], [c["recall"]])
         return {"threshold": t, **c, "thresholds": ts, "precisions": precisions,
                 "recalls": recalls, "w": w.copy(), "b": b, "p": p, "X": X, "y": y}
 
     controls = {"threshold": widgets.slider("threshold", threshold, 0.01, 0.99, 0.01,
                                             readout_format=".2f")}
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption=f"{n_neg} points of class 0, {n_pos} of class 1. Raising the threshold "
                             "trades recall (positives found) for precision (alarms that are right).")

@@ -11,19 +11,26 @@ Both run on :mod:`gdutils.gradcheck` and :mod:`gdutils.functions`, never on the 
     from gdutils.display.explorers import derivatives
     derivatives.error_explorer()           # display it in a notebook
     ex = derivatives.error_explorer(); ex.set(precision="float32"); ex.state["best_h_centred"]
+
+Each figure is built once (``_tangent_figure``, ``_error_figure``) as a
+:class:`~gdutils.display.explorers._layers.LayeredFigure`: the curve, axes and legend are its
+static layer (re-rendered when the function changes), the lines that follow the sliders its
+dynamic layer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from gdutils import functions, gradcheck
 from gdutils.display import plotting, widgets
-from gdutils.display.explorers._window import few_ticks, follow_window, plain_log_ticks
+from gdutils.display.explorers._axes import few_ticks, fixed_title, legend_outside, plain_log_ticks
+from gdutils.display.explorers._layers import LayeredFigure
+from gdutils.display.explorers._window import follow_window
 from gdutils.display.widgets import Explorer
 
 __all__ = ["tangent_explorer", "error_explorer", "TANGENT_FUNCTIONS", "ERROR_FUNCTIONS"]
@@ -69,13 +76,82 @@ def _window(fn: functions.Function1D) -> tuple[float, float, float]:
 # The tangent line
 
 
+@dataclass
+class _TangentFigure:
+    fig: LayeredFigure
+    ax: Any
+    curve: Any
+    tangent: Any
+    forward: Any
+    centred: Any
+    probes: Any
+    point: Any
+    title: Any
+    readout: Any
+
+
+def _tangent_figure() -> _TangentFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(8.6, 4.0))
+        fig.subplots_adjust(left=0.08, right=0.66, bottom=0.13, top=0.88)
+        ax = fig.add_subplot()
+        (curve,) = ax.plot([], [], color=c["blue"], label="$f(x)$")
+        (tangent,) = ax.plot([], [], color=c["black"], linewidth=1.4, label="tangent, slope $f'(x)$")
+        (fwd,) = ax.plot([], [], color=c["vermillion"], linestyle="--", linewidth=1.3,
+                         label="forward secant")
+        (cen,) = ax.plot([], [], color=c["green"], linestyle="-.", linewidth=1.3,
+                         label="centred secant")
+        (probes,) = ax.plot([], [], "o", color=c["vermillion"], markersize=5,
+                            label="$f(x-h)$, $f(x+h)$")
+        (point,) = ax.plot([], [], "o", color=c["black"], markersize=7, label="$(x, f(x))$")
+        ax.set_xlabel("$x$")
+        ax.set_ylabel("$f(x)$")
+        few_ticks(ax)
+        legend_outside(ax, side="right")
+        title = fixed_title(ax, "", fontsize=10)
+        # the three quotients, in the room under the legend
+        readout = fig.text(0.685, 0.40, "", fontsize=9, va="top", family="DejaVu Sans Mono")
+        fig.add_dynamic(tangent, fwd, cen, probes, point, title, readout)
+    return _TangentFigure(fig, ax, curve, tangent, fwd, cen, probes, point, title, readout)
+
+
+def _draw_function(f: _TangentFigure, name: str, fn: functions.Function1D, xs: np.ndarray,
+                   ys: np.ndarray) -> None:
+    """The static layer: the curve and the function's window (one per function)."""
+    f.fig.static_key = name
+    f.curve.set_data(xs, ys)
+    ymin, ymax = float(ys.min()), float(ys.max())
+    pad = 0.12 * (ymax - ymin)
+    f.ax.set_xlim(*fn.xlim)
+    f.ax.set_ylim(ymin - pad, ymax + pad)
+
+
+def _draw_secants(f: _TangentFigure, fn: functions.Function1D, x: float, h: float) -> dict[str, Any]:
+    """The tangent, both secants and the probe points; returns the numbers drawn."""
+    fx, slope = float(fn.f(x)), float(fn.df(x))
+    fwd = gradcheck.forward_difference(fn.f, x, h)
+    cen = gradcheck.centred_difference(fn.f, x, h)
+    ends = np.array(fn.xlim, dtype=np.float64)
+    f.tangent.set_data(ends, fx + slope * (ends - x))
+    f.forward.set_data(ends, fx + fwd * (ends - x))
+    fm, fp = float(fn.f(x - h)), float(fn.f(x + h))
+    # the centred secant joins (x − h, f(x − h)) and (x + h, f(x + h))
+    f.centred.set_data(ends, fp + cen * (ends - (x + h)))
+    f.probes.set_data([x - h, x + h], [fm, fp])
+    f.point.set_data([x], [fx])
+    return {"fx": fx, "slope": slope, "forward": fwd, "centred": cen,
+            "forward_error": abs(fwd - slope), "centred_error": abs(cen - slope),
+            "tangent": np.column_stack([ends, fx + slope * (ends - x)])}
+
+
 def tangent_explorer(function: str = "double well", x: float | None = None, h: float = 0.2) -> Explorer:
     """The tangent at ``x`` and the forward and centred secants of width ``h``.
 
     Controls: the function (square, double well, cosine bump), the point ``x`` (its range follows
-    the function) and the step ``h`` (log slider from 0.001 to 2). The title gives the exact slope
-    ``f'(x)`` and both difference quotients with their errors: shrink ``h`` and watch the secants
-    turn into the tangent, the centred one much sooner.
+    the function) and the step ``h`` (log slider from 0.001 to 2). The exact slope ``f'(x)`` and
+    both difference quotients with their errors are printed beside the plot: shrink ``h`` and
+    watch the secants turn into the tangent, the centred one much sooner.
 
     ``state`` holds ``function, x, h, fx, slope, forward, centred, forward_error,
     centred_error`` and the drawn ``tangent`` line (two points).
@@ -84,71 +160,37 @@ def tangent_explorer(function: str = "double well", x: float | None = None, h: f
         raise ValueError(f"function must be one of {sorted(TANGENT_FUNCTIONS)}, got {function!r}")
     fns = {name: make() for name, make in TANGENT_FUNCTIONS.items()}
     windows = {name: _window(fn) for name, fn in fns.items()}
-    lo, hi, step = windows[function]
+    lo, hi, _ = windows[function]
     x0 = _TANGENT_STARTS[function] if x is None else float(x)
     if not lo <= x0 <= hi:
         raise ValueError(f"x must lie in the function's window [{lo}, {hi}], got {x0}")
 
     picker = widgets.dropdown("function", list(fns), value=function)
-    x_slider = widgets.slider("x", x0, lo, hi, step, readout_format=".2f")
+    x_slider = widgets.slider("x", x0, lo, hi, windows[function][2], readout_format=".2f")
     follow_window(picker, x_slider, windows, _TANGENT_STARTS)
     controls = {"function": picker, "x": x_slider, "h": widgets.log_slider("h", h, 1e-3, 2.0)}
 
     grids = {name: np.linspace(*fn.xlim, 400) for name, fn in fns.items()}
     curves = {name: fns[name].f(grids[name]) for name in fns}
-    with plotting.style():
-        fig = Figure(figsize=(7.0, 4.6))
-        fig.subplots_adjust(left=0.11, right=0.97, bottom=0.12, top=0.86)
-        ax = fig.add_subplot()
-        c = plotting.COLORS
-        (curve,) = ax.plot([], [], color=c["blue"], label="f(x)")
-        (tangent,) = ax.plot([], [], color=c["black"], linewidth=1.4, label="tangent, slope f'(x)")
-        (fwd_line,) = ax.plot([], [], color=c["vermillion"], linestyle="--", linewidth=1.3,
-                              label="forward secant")
-        (cen_line,) = ax.plot([], [], color=c["green"], linestyle="-.", linewidth=1.3,
-                              label="centred secant")
-        (probes,) = ax.plot([], [], "o", color=c["vermillion"], markersize=5,
-                            label="f(x − h), f(x + h)")
-        (point,) = ax.plot([], [], "o", color=c["black"], markersize=7, label="(x, f(x))")
-        ax.set_xlabel("x")
-        ax.set_ylabel("f(x)")
-        few_ticks(ax)
-        ax.legend(loc="upper center", fontsize=8, ncol=2)
-        title = ax.set_title("")
+    f = _tangent_figure()
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
-        name, x, h = v["function"], float(v["x"]), float(v["h"])
+        name, xv, hv = v["function"], float(v["x"]), float(v["h"])
         fn = fns[name]
-        flo, fhi = fn.xlim
-        curve.set_data(grids[name], curves[name])
-        fx, slope = float(fn.f(x)), float(fn.df(x))
-        fwd = gradcheck.forward_difference(fn.f, x, h)
-        cen = gradcheck.centred_difference(fn.f, x, h)
-        ends = np.array([flo, fhi])
-        tangent.set_data(ends, fx + slope * (ends - x))
-        fwd_line.set_data(ends, fx + fwd * (ends - x))
-        fm, fp = float(fn.f(x - h)), float(fn.f(x + h))
-        # the centred secant joins (x − h, f(x − h)) and (x + h, f(x + h))
-        cen_line.set_data(ends, fp + cen * (ends - (x + h)))
-        probes.set_data([x - h, x + h], [fm, fp])
-        point.set_data([x], [fx])
-        ymin, ymax = float(curves[name].min()), float(curves[name].max())
-        pad = 0.12 * (ymax - ymin)
-        ax.set_xlim(flo, fhi)
-        ax.set_ylim(ymin - pad, ymax + 3 * pad)  # room for the legend
-        title.set_text(
-            f"{name}: slope at x = {x:.2f} is f'(x) = {slope:.4f}\n"
-            f"h = {h:.3g}: forward {fwd:.4f} (error {abs(fwd - slope):.1e}), "
-            f"centred {cen:.4f} (error {abs(cen - slope):.1e})"
+        _draw_function(f, name, fn, grids[name], curves[name])
+        drawn = _draw_secants(f, fn, xv, hv)
+        f.title.set_text(f"{name}: the slope at x = {xv:.2f}")
+        f.readout.set_text(
+            f"f′(x)    = {drawn['slope']:+.4f}\n"
+            f"h = {hv:.3g}\n"
+            f"forward  = {drawn['forward']:+.4f}\n"
+            f"  error    {drawn['forward_error']:.1e}\n"
+            f"centred  = {drawn['centred']:+.4f}\n"
+            f"  error    {drawn['centred_error']:.1e}"
         )
-        return {
-            "function": name, "x": x, "h": h, "fx": fx, "slope": slope,
-            "forward": fwd, "centred": cen,
-            "forward_error": abs(fwd - slope), "centred_error": abs(cen - slope),
-            "tangent": np.column_stack([ends, fx + slope * (ends - x)]),
-        }
+        return {"function": name, "x": xv, "h": hv, **drawn}
 
-    return Explorer(fig, controls, update,
+    return Explorer(f.fig, controls, update,
                     caption="Drag x to move the point; shrink h to see both secants approach the tangent.")
 
 
@@ -167,6 +209,51 @@ def _typical_errors(name: str, x: float, method: str, precision: str, median: bo
 def _best(errors: np.ndarray) -> tuple[float, float]:
     i = int(np.argmin(errors))
     return float(STEPS[i]), float(errors[i])
+
+
+@dataclass
+class _ErrorFigure:
+    fig: LayeredFigure
+    ax: Any
+    forward: Any
+    centred: Any
+    forward_theory: Any
+    centred_theory: Any
+    best: Any
+    title: Any
+
+
+def _error_figure() -> _ErrorFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(8.6, 4.3))
+        fig.subplots_adjust(left=0.1, right=0.68, bottom=0.12, top=0.86)
+        ax = fig.add_subplot()
+        (fwd,) = ax.plot([], [], marker="o", markersize=2.5, color=c["blue"],
+                         label="forward difference")
+        (cen,) = ax.plot([], [], marker="o", markersize=2.5, color=c["vermillion"],
+                         label="centred difference")
+        fwd_theory = ax.axvline(1e-8, color=c["blue"], linestyle=":", linewidth=1.5,
+                                label=r"theory: $h = \sqrt{\varepsilon}$")
+        cen_theory = ax.axvline(1e-5, color=c["vermillion"], linestyle=":", linewidth=1.5,
+                                label=r"theory: $h = \sqrt[3]{\varepsilon}$")
+        (best,) = ax.plot([], [], "*", color=c["black"], markersize=12, label="measured best $h$")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        plain_log_ticks(ax.xaxis)
+        plain_log_ticks(ax.yaxis, numticks=7)
+        ax.set_xlim(STEPS[0] / 2, STEPS[-1] * 2)
+        ax.set_ylim(1e-16, 30.0)
+        ax.set_xlabel("step size $h$")
+        ax.set_ylabel(r"absolute error $|\,\mathrm{estimate} - f'(x)\,|$")
+        legend_outside(ax, side="right")
+        title = fixed_title(ax, "", fontsize=10)
+        fig.add_dynamic(fwd, cen, fwd_theory, cen_theory, best, title)
+    return _ErrorFigure(fig, ax, fwd, cen, fwd_theory, cen_theory, best, title)
+
+
+def _shown(e: np.ndarray) -> np.ndarray:
+    return np.where(e > 0, e, np.nan)  # an exact 0 cannot be drawn on a log axis
 
 
 def error_explorer(function: str = "sin x", x: float = 1.0, precision: str = "float64",
@@ -191,49 +278,22 @@ def error_explorer(function: str = "sin x", x: float = 1.0, precision: str = "fl
         "precision": widgets.toggle("precision", ["float64", "float32"], value=precision),
         "median": widgets.checkbox(f"median over {N_POINTS} points near x", value=median),
     }
-    c = plotting.COLORS
-    with plotting.style():
-        fig = Figure(figsize=(7.0, 4.6))
-        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.12, top=0.86)
-        ax = fig.add_subplot()
-        (fwd_line,) = ax.plot([], [], marker="o", markersize=2.5, color=c["blue"],
-                              label="forward difference")
-        (cen_line,) = ax.plot([], [], marker="o", markersize=2.5, color=c["orange"],
-                              label="centred difference")
-        fwd_theory = ax.axvline(1e-8, color=c["blue"], linestyle=":", linewidth=1.5,
-                                label="theory: h = √ε")
-        cen_theory = ax.axvline(1e-5, color=c["orange"], linestyle=":", linewidth=1.5,
-                                label="theory: h = ∛ε")
-        (best_marks,) = ax.plot([], [], "*", color=c["black"], markersize=12,
-                                label="measured best h")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        plain_log_ticks(ax.xaxis)
-        plain_log_ticks(ax.yaxis, numticks=7)
-        ax.set_xlim(STEPS[0] / 2, STEPS[-1] * 2)
-        ax.set_ylim(1e-16, 30.0)
-        ax.set_xlabel("step size h")
-        ax.set_ylabel("absolute error  |estimate − f'(x)|")
-        ax.legend(loc="lower left", fontsize=8)
-        title = ax.set_title("")
-
-    def shown(e: np.ndarray) -> np.ndarray:
-        return np.where(e > 0, e, np.nan)  # an exact 0 cannot be drawn on a log axis
+    f = _error_figure()
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         name, xv, prec, med = v["function"], float(v["x"]), v["precision"], bool(v["median"])
         fwd = _typical_errors(name, xv, "forward", prec, med)
         cen = _typical_errors(name, xv, "centred", prec, med)
-        fwd_line.set_data(STEPS, shown(fwd))
-        cen_line.set_data(STEPS, shown(cen))
+        f.forward.set_data(STEPS, _shown(fwd))
+        f.centred.set_data(STEPS, _shown(cen))
         th_f = gradcheck.optimal_step("forward", prec)
         th_c = gradcheck.optimal_step("centred", prec)
-        fwd_theory.set_xdata([th_f, th_f])
-        cen_theory.set_xdata([th_c, th_c])
+        f.forward_theory.set_xdata([th_f, th_f])
+        f.centred_theory.set_xdata([th_c, th_c])
         (hf, ef), (hc, ec) = _best(fwd), _best(cen)
-        best_marks.set_data([hf, hc], [max(ef, 1e-16), max(ec, 1e-16)])
+        f.best.set_data([hf, hc], [max(ef, 1e-16), max(ec, 1e-16)])
         where = f"median over x ± {SPREAD:g}" if med else "at x only"
-        title.set_text(
+        f.title.set_text(
             f"{name} at x = {xv:.2f} in {prec} ({where})\n"
             f"best h: forward {hf:.1e} (theory {th_f:.1e}), centred {hc:.1e} (theory {th_c:.1e})"
         )
@@ -246,6 +306,6 @@ def error_explorer(function: str = "sin x", x: float = 1.0, precision: str = "fl
             "eps": float(np.finfo(prec).eps),
         }
 
-    return Explorer(fig, controls, update,
+    return Explorer(f.fig, controls, update,
                     caption="Right of the V, truncation error (slopes 1 and 2); left of it, "
                             "round-off (slope −1). Try float32.")

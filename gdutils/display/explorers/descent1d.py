@@ -17,15 +17,25 @@ never on the learner's code, and report divergence instead of drawing NaN::
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from gdutils import descent, functions, theory
 from gdutils.display import plotting, widgets
-from gdutils.display.explorers._window import few_ticks, follow_window, plain_log_ticks
+from gdutils.display.explorers._axes import (
+    decade_limits,
+    few_ticks,
+    fixed_title,
+    legend_outside,
+    nice_limits,
+    nice_number,
+    plain_log_ticks,
+)
+from gdutils.display.explorers._layers import LayeredFigure
+from gdutils.display.explorers._window import follow_window
 from gdutils.display.widgets import Explorer
 
 __all__ = ["descent_explorer", "step_explorer", "FUNCTIONS", "DIVERGENCE_THRESHOLD"]
@@ -60,12 +70,15 @@ def _start_slider(function: str, x0: float | None) -> Any:
 
 
 def _view(fn: functions.Function1D, path: np.ndarray) -> tuple[float, float]:
-    """The function's window, widened (up to a limit) to show every iterate."""
+    """The function's window, widened (up to a limit, in steps) to show every iterate."""
     lo, hi = fn.xlim
     half = 0.5 * (hi - lo)
     mid = 0.5 * (hi + lo)
     reach = float(np.max(np.abs(path - mid))) if path.size else 0.0
-    half = min(max(half, 1.05 * reach), _MAX_ZOOM_OUT * half)
+    if reach <= half:
+        return lo, hi
+    # widen in 1-2-5 steps: the view (and the static layer) stays put while a wild run grows
+    half = min(nice_number(1.05 * reach), _MAX_ZOOM_OUT * half)
     return mid - half, mid + half
 
 
@@ -81,40 +94,94 @@ def _regime_text(fn: functions.Function1D, name: str, lr: float, x_end: float) -
     regime = theory.gd_regime(lr, c)
     if name == "square":
         return regime, f"factor 1 − 2η = {1 - 2 * lr:.3g}: {regime}"
-    return regime, f"near x* = {x_star:.2f}: f'' = {c:.3g}, 1 − ηf'' = {1 - lr * c:.3g}: {regime}"
+    return regime, f"near x* = {x_star:.2f}: f″ = {c:.3g}, 1 − ηf″ = {1 - lr * c:.3g}: {regime}"
 
 
-def _curve_artists(ax: Any) -> dict[str, Any]:
+@dataclass
+class _CurveArtists:
+    """The curve panel shared by both explorers: the function (static), the path (dynamic)."""
+
+    ax: Any
+    curve: Any
+    minima: Any
+    path: Any
+    start: Any
+
+
+def _curve_artists(ax: Any) -> _CurveArtists:
     c = plotting.COLORS
-    (curve,) = ax.plot([], [], color=c["blue"], label="f(x)")
+    (curve,) = ax.plot([], [], color=c["blue"], label="$f(x)$")
     (minima,) = ax.plot([], [], "*", color=c["black"], markersize=12, linestyle="none",
                         label="minima")
     (path,) = ax.plot([], [], marker="o", markersize=4, linewidth=1.0, color=c["vermillion"],
-                      label="iterates", zorder=3)
-    (start,) = ax.plot([], [], "s", color=c["green"], markersize=7, label="start x₀", zorder=4)
-    return {"curve": curve, "minima": minima, "path": path, "start": start}
+                      label="iterates $x_k$", zorder=3)
+    (start,) = ax.plot([], [], "s", color=c["green"], markersize=7, label="start $x_0$", zorder=4)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$f(x)$")
+    few_ticks(ax)
+    return _CurveArtists(ax, curve, minima, path, start)
 
 
-def _draw_curve(ax: Any, art: dict[str, Any], fn: functions.Function1D, path: np.ndarray,
+def _draw_curve(art: _CurveArtists, name: str, fn: functions.Function1D, path: np.ndarray,
                 also_show: np.ndarray | None = None) -> None:
-    """Draw the curve, its minima and the path; ``also_show`` widens the view without drawing."""
+    """The curve, its minima and the path; ``also_show`` widens the view without drawing.
+
+    The curve and the minima belong to the static layer, keyed by the function and the view.
+    """
     lo, hi = _view(fn, path if also_show is None else np.append(path, also_show))
+    art.ax.figure.static_key = name
     xs = np.linspace(lo, hi, 400)
     ys = fn.f(xs)
-    art["curve"].set_data(xs, ys)
+    art.curve.set_data(xs, ys)
     mins = np.asarray(fn.minima)
-    art["minima"].set_data(mins, fn.f(mins))
+    art.minima.set_data(mins, fn.f(mins))
+    art.ax.set_xlim(lo, hi)
+    art.ax.set_ylim(*nice_limits(float(ys.min()), float(ys.max()), pad=0.08))
     shown = (path >= lo) & (path <= hi)
-    art["path"].set_data(np.where(shown, path, np.nan), np.where(shown, fn.f(path), np.nan))
-    art["start"].set_data(path[:1], fn.f(path[:1]))
-    ymin, ymax = float(ys.min()), float(ys.max())
-    pad = 0.08 * (ymax - ymin)
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(ymin - pad, ymax + pad)
+    art.path.set_data(np.where(shown, path, np.nan), np.where(shown, fn.f(path), np.nan))
+    art.start.set_data(path[:1], fn.f(path[:1]))
 
 
 # --------------------------------------------------------------------------------------------
 # A whole run
+
+
+@dataclass
+class _RunFigure:
+    fig: LayeredFigure
+    curve: _CurveArtists
+    ax_gap: Any
+    gap: Any
+    title: Any
+    headline: Any
+
+
+def _run_figure() -> _RunFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.0, 4.4))
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.27, top=0.8, wspace=0.25)
+        ax, ax_gap = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
+        art = _curve_artists(ax)
+        legend_outside(ax, side="below", ncols=4, bbox_to_anchor=(0.5, -0.17))
+        (gap,) = ax_gap.plot([], [], marker="o", markersize=3, color=c["vermillion"])
+        ax_gap.set_yscale("log")
+        plain_log_ticks(ax_gap.yaxis, numticks=7)
+        ax_gap.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax_gap.set_xlabel("step $k$")
+        ax_gap.set_ylabel("$f(x_k) - f^*$")
+        fixed_title(ax_gap, "distance to the lowest value")
+        title = fixed_title(ax, "")
+        headline = fig.suptitle("", fontsize=11)
+        fig.add_dynamic(art.path, art.start, gap, title, headline)
+    return _RunFigure(fig, art, ax_gap, gap, title, headline)
+
+
+def _draw_gaps(f: _RunFigure, losses: np.ndarray, f_min: float, n: int) -> None:
+    gap = np.maximum(losses - f_min, 1e-16)  # log axis: floor exact zeros
+    f.gap.set_data(np.arange(gap.size), gap)
+    f.ax_gap.set_xlim(-0.5, nice_number(max(n, 1)) + 0.5)
+    f.ax_gap.set_ylim(*decade_limits(gap, low=1e-17))
 
 
 def descent_explorer(function: str = "square", lr: float = 0.2, x0: float | None = None,
@@ -141,25 +208,7 @@ def descent_explorer(function: str = "square", lr: float = 0.2, x0: float | None
         "x0": start,
         "n_steps": widgets.int_slider("steps", int(n_steps), 1, 100),
     }
-    c = plotting.COLORS
-    with plotting.style():
-        fig = Figure(figsize=(10.0, 4.2))
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.82, wspace=0.25)
-        ax, ax_gap = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1.0]})
-        art = _curve_artists(ax)
-        ax.set_xlabel("x")
-        ax.set_ylabel("f(x)")
-        ax.legend(loc="upper center", fontsize=8, ncol=2)
-        (gap_line,) = ax_gap.plot([], [], marker="o", markersize=3, color=c["vermillion"])
-        ax_gap.set_yscale("log")
-        plain_log_ticks(ax_gap.yaxis, numticks=7)
-        few_ticks(ax)
-        ax_gap.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        ax_gap.set_xlabel("step k")
-        ax_gap.set_ylabel("f(x_k) − f*")
-        ax_gap.set_title("distance to the lowest value")
-        title = ax.set_title("")
-        headline = fig.suptitle("", fontsize=11)
+    f = _run_figure()
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         name, eta, x_start, n = v["function"], float(v["lr"]), float(v["x0"]), int(v["n_steps"])
@@ -167,32 +216,64 @@ def descent_explorer(function: str = "square", lr: float = 0.2, x0: float | None
         res = descent.gradient_descent_1d(fn.df, x_start, eta, n, f=fn.f, on_divergence="stop",
                                           divergence_threshold=DIVERGENCE_THRESHOLD)
         path = np.array(res.path)
-        _draw_curve(ax, art, fn, path)
-        gap = np.maximum(np.array(res.losses) - fn.f_min, 1e-16)  # log axis: floor exact zeros
-        ks = np.arange(gap.size)
-        gap_line.set_data(ks, gap)
-        ax_gap.set_xlim(-0.5, max(n, 1) + 0.5)
-        ax_gap.set_ylim(max(float(gap.min()) / 5, 1e-17), float(gap.max()) * 5)
+        _draw_curve(f.curve, name, fn, path)
+        _draw_gaps(f, np.array(res.losses), fn.f_min, n)
         regime, regime_text = _regime_text(fn, name, eta, float(path[-1]))
         if res.diverged:
             ending = f"diverged at step {res.n_iter}: |x| = {abs(path[-1]):.2g} > {DIVERGENCE_THRESHOLD:.0e}"
         else:
-            ending = f"after {res.n_iter} steps x = {path[-1]:.6g}, f'(x) = {float(fn.df(path[-1])):.2g}"
-        title.set_text(f"{name}: η = {eta:.3g}, x₀ = {x_start:.2f}")
-        headline.set_text(f"{ending}\n{regime_text}")
+            ending = f"after {res.n_iter} steps x = {path[-1]:.6g}, f′(x) = {float(fn.df(path[-1])):.2g}"
+        f.title.set_text(f"{name}: η = {eta:.3g}, x₀ = {x_start:.2f}")
+        f.headline.set_text(f"{ending}\n{regime_text}")
         return {
             "function": name, "lr": eta, "x0": x_start, "n_steps": n,
             "path": path, "losses": np.array(res.losses), "status": res.status,
             "x_final": float(path[-1]), "regime": regime, "message": res.message,
         }
 
-    return Explorer(fig, controls, update,
+    return Explorer(f.fig, controls, update,
                     caption="Try η = 0.05, 0.2, 0.75, 1.0 and 1.1 on x²; on the double well, "
                             "move the start across the hump near x = 0.17.")
 
 
 # --------------------------------------------------------------------------------------------
 # One step at a time
+
+
+@dataclass
+class _StepFigure:
+    fig: LayeredFigure
+    curve: _CurveArtists
+    tangent: Any
+    arrow: Any
+    landing: Any
+    title: Any
+
+
+def _step_figure() -> _StepFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(8.8, 4.2))
+        fig.subplots_adjust(left=0.09, right=0.7, bottom=0.12, top=0.84)
+        ax = fig.add_subplot()
+        art = _curve_artists(ax)
+        (tangent,) = ax.plot([], [], color=c["black"], linewidth=1.2, label="tangent at $x_k$")
+        (arrow,) = ax.plot([], [], color=c["purple"], linestyle="--", linewidth=1.4,
+                           label=r"next step $-\eta\, f'(x_k)$")
+        (landing,) = ax.plot([], [], "v", color=c["purple"], markersize=7, label="$x_{k+1}$")
+        legend_outside(ax, side="right")
+        title = fixed_title(ax, "", fontsize=10)
+        fig.add_dynamic(art.path, art.start, tangent, arrow, landing, title)
+    return _StepFigure(fig, art, tangent, arrow, landing, title)
+
+
+def _draw_step(f: _StepFigure, fn: functions.Function1D, x: float, slope: float, nxt: float) -> None:
+    lo, hi = f.curve.ax.get_xlim()
+    half = 0.18 * (hi - lo)
+    fx = float(fn.f(x))
+    f.tangent.set_data([x - half, x + half], [fx - slope * half, fx + slope * half])
+    f.arrow.set_data([x, nxt], [fx, fx])
+    f.landing.set_data([nxt], [fx])
 
 
 def step_explorer(function: str = "square", lr: float = 0.2, x0: float | None = None) -> Explorer:
@@ -213,21 +294,7 @@ def step_explorer(function: str = "square", lr: float = 0.2, x0: float | None = 
     start = _start_slider(function, x0)
     follow_window(picker, start, _WINDOWS, _STARTS)
     controls = {"function": picker, "lr": widgets.log_slider("η", lr, 1e-3, 2.0), "x0": start}
-    c = plotting.COLORS
-    with plotting.style():
-        fig = Figure(figsize=(7.0, 4.6))
-        fig.subplots_adjust(left=0.11, right=0.97, bottom=0.12, top=0.86)
-        ax = fig.add_subplot()
-        art = _curve_artists(ax)
-        few_ticks(ax)
-        (tangent,) = ax.plot([], [], color=c["black"], linewidth=1.2, label="tangent at x_k")
-        (arrow,) = ax.plot([], [], color=c["purple"], linestyle="--", linewidth=1.4,
-                           label="next step  −η f'(x_k)")
-        (landing,) = ax.plot([], [], "v", color=c["purple"], markersize=7)
-        ax.set_xlabel("x")
-        ax.set_ylabel("f(x)")
-        ax.legend(loc="upper center", fontsize=8, ncol=3)
-        title = ax.set_title("")
+    f = _step_figure()
 
     def restart(ex: Explorer) -> None:
         ex.memory["path"] = [float(ex.values["x0"])]
@@ -259,27 +326,23 @@ def step_explorer(function: str = "square", lr: float = 0.2, x0: float | None = 
         x = float(path[-1])
         slope = float(fn.df(x))
         nxt = x - eta * slope
-        _draw_curve(ax, art, fn, path, np.array([nxt]) if abs(nxt) < DIVERGENCE_THRESHOLD else None)
-        lo, hi = ax.get_xlim()
-        half = 0.18 * (hi - lo)
-        fx = float(fn.f(x))
-        tangent.set_data([x - half, x + half], [fx - slope * half, fx + slope * half])
-        arrow.set_data([x, nxt], [fx, fx])
-        landing.set_data([nxt], [fx])
+        _draw_curve(f.curve, name, fn, path,
+                    np.array([nxt]) if abs(nxt) < DIVERGENCE_THRESHOLD else None)
+        _draw_step(f, fn, x, slope, nxt)
         k = path.size - 1
         if memory["status"] == "diverged":
-            title.set_text(f"{name}, η = {eta:.3g}: diverged after step {k}\n(the next step "
-                           f"would leave |x| > {DIVERGENCE_THRESHOLD:.0e}): lower η, press reset")
+            f.title.set_text(f"{name}, η = {eta:.3g}: diverged after step {k}\n(the next step "
+                             f"would leave |x| > {DIVERGENCE_THRESHOLD:.0e}): lower η, press reset")
         else:
-            title.set_text(f"{name}, η = {eta:.3g}: step {k}, x = {x:.6g}, f'(x) = {slope:.4g}\n"
-                           f"next: x − η f'(x) = {x:.4g} − {eta:.3g}·({slope:.4g}) = {nxt:.6g}")
+            f.title.set_text(f"{name}, η = {eta:.3g}: step {k}, x = {x:.6g}, f′(x) = {slope:.4g}\n"
+                             f"next: x − η f′(x) = {x:.4g} − {eta:.3g}·({slope:.4g}) = {nxt:.6g}")
         return {"function": name, "lr": eta, "x0": key[1], "path": path, "k": k, "x": x,
                 "slope": slope, "next_x": nxt, "status": memory["status"]}
 
     # update() runs once inside Explorer(...) before the explorer exists: give it a memory now
     # and hand the explorer the same dict afterwards.
     explorer_memory: list[dict[str, Any]] = [{}]
-    ex = Explorer(fig, controls, update,
+    ex = Explorer(f.fig, controls, update,
                   actions={"step": lambda e: steps(e, 1), "10 steps": lambda e: steps(e, 10),
                            "reset": restart},
                   caption="Press step; change η mid-run; a new start or function starts over.")

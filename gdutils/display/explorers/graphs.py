@@ -12,7 +12,9 @@
 * :func:`graph_layout` — the layout as plain data (depth = longest path from an input).
 
 Everything runs on :mod:`gdutils.autograd` (gdutils' own engine), never on a learner's answers.
-No graphviz: boxes are matplotlib text boxes, arrows are annotations clipped to the boxes.
+No graphviz: boxes are matplotlib text boxes, arrows are annotations clipped to the boxes. Each
+box is two texts in the same place and font: the box with the node's name (static: arrows are
+clipped to it) and, over it, the numbers (dynamic: redrawn when a slider moves).
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from gdutils import autograd, gradcheck
 from gdutils.autograd import Value
 from gdutils.display import plotting, widgets
+from gdutils.display.explorers._axes import fixed_title
+from gdutils.display.explorers._layers import LayeredFigure
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -120,20 +123,42 @@ def graph_layout(nodes: Sequence[Mapping[str, Any]],
     return {i: (float(depth[i]), float(y[i])) for i in range(n)}
 
 
-def _node_text(node: Mapping[str, Any], kind: str, show_grads: bool) -> str:
+_NUMBER = "{:+8.3f}"   # fixed width: a box keeps its size whatever the numbers
+
+
+def _node_lines(node: Mapping[str, Any], kind: str, show_grads: bool) -> tuple[str, str, str]:
+    """The three lines of a node's box: its name or operation, its value, its gradient."""
     if kind == "const":
         head = f"{node['data']:.4g}"
     elif kind in ("leaf",):
         head = node["label"]
     else:
         head = _op_text(node["op"]) + (f"  ({node['label']})" if node["label"] else "")
-    grad = f"{node['grad']:+.3f}" if show_grads else "  ?"
-    return f"{head}\nvalue {node['data']:+.3f}\ngrad  {grad}"
+    grad = _NUMBER.format(node["grad"]) if show_grads else "?".rjust(8)
+    return head, "value " + _NUMBER.format(node["data"]), "grad  " + grad
+
+
+def _node_text(node: Mapping[str, Any], kind: str, show_grads: bool) -> str:
+    return "\n".join(_node_lines(node, kind, show_grads))
+
+
+def _box_text(lines: tuple[str, str, str]) -> str:
+    """The box's own text: the name, and blanks where the numbers go."""
+    return "\n".join([lines[0], " " * len(lines[1]), " " * len(lines[2])])
+
+
+def _numbers_text(lines: tuple[str, str, str]) -> str:
+    """The numbers, with blanks where the name goes (the same layout as the box's text)."""
+    return "\n".join([" " * len(lines[0]), lines[1], lines[2]])
 
 
 @dataclass
 class GraphDrawing:
-    """The artists of a drawn graph, for cheap updates of a graph with the same shape."""
+    """The artists of a drawn graph, for cheap updates of a graph with the same shape.
+
+    ``node_boxes`` are the boxes with the nodes' names (arrows are clipped to them),
+    ``node_texts`` the numbers drawn over them, ``edge_texts`` the local derivatives.
+    """
 
     ax: Axes
     positions: dict[int, tuple[float, float]]
@@ -142,6 +167,7 @@ class GraphDrawing:
     arrows: list[Any] = field(default_factory=list)
     badges: list[Any] = field(default_factory=list)
     signature: tuple = ()
+    node_boxes: list[Any] = field(default_factory=list)
 
     def update(self, root: Value, *, show_grads: bool = True, show_locals: bool = True) -> tuple:
         """Rewrite the numbers for ``root``'s graph; returns ``(nodes, edges)`` as traced.
@@ -153,7 +179,7 @@ class GraphDrawing:
             raise ValueError("the graph has a different shape: draw it again with draw_graph")
         for i, node in enumerate(nodes):
             kind = _kind(node, i == len(nodes) - 1)
-            self.node_texts[i].set_text(_node_text(node, kind, show_grads))
+            self.node_texts[i].set_text(_numbers_text(_node_lines(node, kind, show_grads)))
         for text, e in zip(self.edge_texts, edges, strict=True):
             text.set_text(f"{e['local_grad']:.3g}")
             text.set_visible(show_locals)
@@ -202,11 +228,13 @@ def draw_graph(root: Value, ax: Axes | None = None, *, show_grads: bool = True,
         for i, node in enumerate(nodes):
             kind = _kind(node, i == len(nodes) - 1)
             x, y = pos[i]
-            drawing.node_texts.append(ax.text(
-                x, y, _node_text(node, kind, show_grads), ha="center", va="center",
-                fontsize=8.5, family="monospace", zorder=3,
+            lines = _node_lines(node, kind, show_grads)
+            font = {"ha": "center", "va": "center", "fontsize": 9, "family": "monospace"}
+            drawing.node_boxes.append(ax.text(
+                x, y, _box_text(lines), zorder=3, **font,
                 bbox={"boxstyle": "round,pad=0.45", "fc": _FILL[kind], "ec": _EDGE[kind],
                       "lw": 1.3}))
+            drawing.node_texts.append(ax.text(x, y, _numbers_text(lines), zorder=3.5, **font))
         multiplicity: dict[tuple[int, int], int] = {}
         for e in edges:
             key = (e["source"], e["target"])
@@ -226,13 +254,13 @@ def draw_graph(root: Value, ax: Axes | None = None, *, show_grads: bool = True,
                 "", xy=pos[t], xytext=pos[s], zorder=2,
                 arrowprops={"arrowstyle": "-|>", "color": "0.35", "lw": 1.1,
                             "connectionstyle": f"arc3,rad={rad}", "shrinkA": 0, "shrinkB": 0,
-                            "patchA": drawing.node_texts[s].get_bbox_patch(),
-                            "patchB": drawing.node_texts[t].get_bbox_patch()})
+                            "patchA": drawing.node_boxes[s].get_bbox_patch(),
+                            "patchB": drawing.node_boxes[t].get_bbox_patch()})
             drawing.arrows.append(arrow)
             label = ax.annotate(
                 f"{e['local_grad']:.3g}", xy=(0.0, 0.0),
                 xycoords=_on_arc(ax, pos[s], pos[t], rad, 0.5 if rad else 0.6),
-                ha="center", va="center", fontsize=7.5, color="0.25", zorder=4,
+                ha="center", va="center", fontsize=9, color="0.2", zorder=4,
                 visible=show_locals,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.9})
             drawing.edge_texts.append(label)
@@ -244,7 +272,7 @@ def draw_graph(root: Value, ax: Axes | None = None, *, show_grads: bool = True,
                 if k is None:
                     continue
                 drawing.badges.append(ax.annotate(
-                    f"#{k}", xy=(0.0, 1.0), xycoords=drawing.node_texts[i],
+                    f"#{k}", xy=(0.0, 1.0), xycoords=drawing.node_boxes[i],
                     xytext=(-7, 7), textcoords="offset points", ha="center", va="center",
                     fontsize=8, color="white", fontweight="bold", zorder=5,
                     bbox={"boxstyle": "circle,pad=0.2", "fc": plotting.COLORS["vermillion"],
@@ -260,7 +288,7 @@ def draw_graph(root: Value, ax: Axes | None = None, *, show_grads: bool = True,
         for side in ("left", "bottom", "top", "right"):
             ax.spines[side].set_visible(False)
         ax.set_xlabel("forward pass: values flow left → right;   backward pass: gradients flow "
-                      "right → left", fontsize=8.5)
+                      "right → left", fontsize=9)
         ax.set_ylabel("")
         ax.set_title(title if title is not None else "Computation graph")
     return drawing
@@ -306,6 +334,15 @@ def _fd(name: str, a: float, b: float) -> tuple[float, float]:
     return da, db
 
 
+def _path_counts(root: Value) -> dict[str, int]:
+    """How many paths lead from the output to each input ``a`` and ``b``."""
+    from gdutils.backprop import path_products
+
+    order = autograd.topological_order(root)
+    by_label = {n.label: n for n in order if n.label in ("a", "b") and not n._op}
+    return {k: (len(path_products(root, by_label[k])) if k in by_label else 0) for k in ("a", "b")}
+
+
 def graph_explorer(expression: str = "tanh(a·b + a)", a: float = 0.5, b: float = -1.5, *,
                    static: bool | None = None) -> Explorer:
     """Move the inputs of a small expression and watch values and gradients flow.
@@ -321,41 +358,41 @@ def graph_explorer(expression: str = "tanh(a·b + a)", a: float = 0.5, b: float 
     if expression not in EXPRESSIONS:
         raise ValueError(f"expression must be one of {list(EXPRESSIONS)}, got {expression!r}")
     with plotting.style():
-        fig = Figure(figsize=(9.6, 3.7))
+        fig = LayeredFigure(figsize=(10.0, 4.0))
         fig.subplots_adjust(left=0.01, right=0.99, bottom=0.09, top=0.9)  # no layout engine: cheap redraws
         ax = fig.add_subplot()
     holder: dict[str, Any] = {"drawing": None, "expression": None}
 
+    def redraw_graph(name: str, root: Value, v: dict[str, Any]) -> GraphDrawing:
+        """A new expression: boxes and arrows from scratch (the static layer), numbers on top."""
+        ax.clear()
+        drawing = draw_graph(root, ax, show_grads=v["gradients"], show_locals=v["local derivatives"])
+        holder.update(drawing=drawing, expression=name, title=fixed_title(ax, "", fontsize=9.5))
+        fig.static_key = name
+        fig.set_dynamic(*drawing.node_texts, *drawing.edge_texts, holder["title"])
+        return drawing
+
     def update(v: dict[str, Any]) -> dict[str, Any]:
         name = v["expression"]
         root = build_expression(name, float(v["a"]), float(v["b"]))
-        if holder["expression"] != name:
-            ax.clear()
-            holder["drawing"] = draw_graph(root, ax, show_grads=v["gradients"],
-                                           show_locals=v["local derivatives"])
-            holder["expression"] = name
-        nodes, edges = holder["drawing"].update(root, show_grads=v["gradients"],
-                                                show_locals=v["local derivatives"])
+        drawing = holder["drawing"] if holder["expression"] == name else redraw_graph(name, root, v)
+        nodes, edges = drawing.update(root, show_grads=v["gradients"],
+                                      show_locals=v["local derivatives"])
         leaves = {n["label"]: n for n in nodes if n["label"] in ("a", "b") and not n["op"]}
         grads = {k: leaves[k]["grad"] if k in leaves else 0.0 for k in ("a", "b")}
         fd_a, fd_b = _fd(name, float(v["a"]), float(v["b"]))
-        order = autograd.topological_order(root)
-        by_label = {n.label: n for n in order if n.label in ("a", "b") and not n._op}
-        from gdutils.backprop import path_products
-
-        n_paths = {k: (len(path_products(root, by_label[k])) if k in by_label else 0)
-                   for k in ("a", "b")}
+        n_paths = _path_counts(root)
         if v["gradients"]:
             def paths(k: str) -> str:
                 return f"{n_paths[k]} path" + ("" if n_paths[k] == 1 else "s")
 
-            ax.set_title(
+            holder["title"].set_text(
                 f"f = {name} = {root.data:.4f}      ∂f/∂a = {grads['a']:.4f} "
                 f"(finite diff. {fd_a:.4f}, {paths('a')})      ∂f/∂b = {grads['b']:.4f} "
-                f"({fd_b:.4f}, {paths('b')})", fontsize=9.5)
+                f"({fd_b:.4f}, {paths('b')})")
         else:
-            ax.set_title(f"f = {name} = {root.data:.4f}      gradients hidden: predict them, "
-                         "then tick “gradients”", fontsize=9.5)
+            holder["title"].set_text(f"f = {name} = {root.data:.4f}      gradients hidden: "
+                                     "predict them, then tick “gradients”")
         return {"expression": name, "value": root.data, "grads": grads,
                 "finite_differences": {"a": fd_a, "b": fd_b}, "n_paths": n_paths,
                 "nodes": nodes, "edges": edges}

@@ -12,21 +12,24 @@ Two factories, each returning a :class:`gdutils.widgets.Explorer`:
   loss of every seed (the chosen one highlighted): different seeds, different local minima.
 
 Everything runs on :mod:`gdutils.clustering` (reference code), never on a learner's answers.
-Figures are built once; a control change moves artists (``set_data``, ``set_offsets``,
-``set_height``), so a redraw stays cheap.
+Each figure is built once (``_lloyd_figure``, ``_minima_figure``) as a
+:class:`~gdutils.display.explorers._layers.LayeredFigure`; a control change moves its dynamic
+artists (``set_data``, ``set_offsets``, ``set_height``) panel by panel.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from gdutils import clustering, data
 from gdutils.display import plotting, widgets
+from gdutils.display.explorers._axes import fixed_title, nice_limits
+from gdutils.display.explorers._layers import LayeredFigure
 from gdutils.display.widgets import Explorer
 
 __all__ = ["gd_vs_lloyd_explorer", "local_minima_explorer", "N_SEEDS"]
@@ -54,8 +57,96 @@ def _corner_start(X: np.ndarray, k: int, seed: int) -> np.ndarray:
     return X[rng.choice(pool, size=k, replace=False)].copy()
 
 
+def _data_window(ax: Any, X: np.ndarray, pad: float = 1.0) -> None:
+    ax.set_xlim(X[:, 0].min() - pad, X[:, 0].max() + pad)
+    ax.set_ylim(X[:, 1].min() - pad, X[:, 1].max() + pad)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+
+
 # --------------------------------------------------------------------------------------------
 # Gradient descent vs Lloyd
+
+
+@dataclass
+class _LloydFigure:
+    fig: LayeredFigure
+    ax_loss: Any
+    points: Any
+    gd_trails: list[Any]
+    lloyd_trails: list[Any]
+    gd_now: Any
+    lloyd_now: Any
+    gd_curve: Any
+    lloyd_curve: Any
+    marker_line: Any
+    title: Any
+
+
+def _lloyd_figure(X: np.ndarray, k: int, max_iter: int) -> _LloydFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.5, 4.8))
+        ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.22, top=0.86, wspace=0.22)
+        points = ax.scatter(X[:, 0], X[:, 1], s=10, c=np.zeros(len(X)), cmap=_CMAP, vmin=0,
+                            vmax=6, alpha=0.45, linewidths=0)
+        gd_trails, lloyd_trails = [], []
+        for j in range(k):
+            colour = plotting.PALETTE[j % 7]
+            gd_trails.append(ax.plot([], [], marker="o", markersize=3, linewidth=1.3,
+                                     color=colour)[0])
+            lloyd_trails.append(ax.plot([], [], marker="s", markersize=3, linewidth=1.0,
+                                        color=colour, linestyle="--")[0])
+        (gd_now,) = ax.plot([], [], marker="o", markersize=14, linestyle="none",
+                            markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.6,
+                            zorder=4)
+        (lloyd_now,) = ax.plot([], [], marker="s", markersize=6, linestyle="none", color="black",
+                               zorder=5)
+        _data_window(ax, X)
+        title = fixed_title(ax, "", fontsize=10)
+        (gd_curve,) = ax_loss.plot([], [], marker="o", markersize=3, color=c["vermillion"],
+                                   label="loss of gradient descent")
+        (lloyd_curve,) = ax_loss.plot([], [], marker="s", markersize=3, color=c["blue"],
+                                      label="loss of Lloyd")
+        marker_line = ax_loss.axvline(0, color="0.4", linewidth=1.0, linestyle=":")
+        ax_loss.set_xlim(-0.5, max_iter + 0.5)
+        ax_loss.set_xlabel("iteration")
+        ax_loss.set_ylabel("k-means loss $L$ (mean squared distance)")
+        fixed_title(ax_loss, "Loss curves: the same loss, two step sizes")
+        fig.legend(handles=[
+            Line2D([], [], marker="o", markersize=8, markerfacecolor="none", color="black",
+                   label="gradient descent (step lr)"),
+            Line2D([], [], marker="s", markersize=5, linestyle="--", color="black",
+                   label="Lloyd (step $n/(2n_j)$)"),
+            gd_curve, lloyd_curve,
+        ], loc="lower center", ncols=4, fontsize=8, frameon=False)
+        fig.add_dynamic(points, *gd_trails, *lloyd_trails, gd_now, lloyd_now, gd_curve,
+                        lloyd_curve, marker_line, title)
+    return _LloydFigure(fig, ax_loss, points, gd_trails, lloyd_trails, gd_now, lloyd_now,
+                        gd_curve, lloyd_curve, marker_line, title)
+
+
+def _draw_centroids(f: _LloydFigure, X: np.ndarray, gp: np.ndarray, lp: np.ndarray,
+                    t: int) -> np.ndarray:
+    """Both trails up to iteration t, the points coloured by GD's centroids; returns the labels."""
+    for j, (gd, lloyd) in enumerate(zip(f.gd_trails, f.lloyd_trails)):
+        gd.set_data(gp[: t + 1, j, 0], gp[: t + 1, j, 1])
+        lloyd.set_data(lp[: t + 1, j, 0], lp[: t + 1, j, 1])
+    f.gd_now.set_data(gp[t, :, 0], gp[t, :, 1])
+    f.lloyd_now.set_data(lp[t, :, 0], lp[t, :, 1])
+    labels = clustering.assign(X, gp[t])
+    f.points.set_array(labels.astype(float))
+    return labels
+
+
+def _draw_losses(f: _LloydFigure, gl: np.ndarray, ll: np.ndarray, t: int) -> None:
+    iters = np.arange(gl.size)
+    f.gd_curve.set_data(iters, gl)
+    f.lloyd_curve.set_data(iters, ll)
+    f.marker_line.set_xdata([t, t])
+    # the loss axis shows the start and below: a diverging run leaves through the top
+    f.ax_loss.set_ylim(0.0, nice_limits(0.0, 1.05 * max(float(gl[0]), float(ll[0])), pad=0.0)[1])
 
 
 def gd_vs_lloyd_explorer(
@@ -87,74 +178,26 @@ def gd_vs_lloyd_explorer(
     X = _blobs(n, data_seed, 3)
     if not 1 <= k <= 7:
         raise ValueError(f"k must be between 1 and 7, got {k}")
-    with plotting.style():
-        fig = Figure(figsize=(10.5, 4.5))
-        ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
-        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.85, wspace=0.22)
-        points = ax.scatter(X[:, 0], X[:, 1], s=10, c=np.zeros(n), cmap=_CMAP, vmin=0, vmax=6,
-                            alpha=0.45, linewidths=0)
-        gd_trails, lloyd_trails = [], []
-        for j in range(k):
-            c = plotting.PALETTE[j % 7]
-            gd_trails.append(ax.plot([], [], marker="o", markersize=3, linewidth=1.3, color=c)[0])
-            lloyd_trails.append(ax.plot([], [], marker="s", markersize=3, linewidth=1.0, color=c,
-                                        linestyle="--")[0])
-        (gd_now,) = ax.plot([], [], marker="o", markersize=14, linestyle="none",
-                            markerfacecolor="none", markeredgecolor="black", markeredgewidth=1.6,
-                            zorder=4)
-        (lloyd_now,) = ax.plot([], [], marker="s", markersize=6, linestyle="none", color="black",
-                               zorder=5)
-        pad = 1.0
-        ax.set_xlim(X[:, 0].min() - pad, X[:, 0].max() + pad)
-        ax.set_ylim(X[:, 1].min() - pad, X[:, 1].max() + pad)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.legend(handles=[
-            Line2D([], [], marker="o", markersize=8, markerfacecolor="none", color="black",
-                   label="gradient descent (step lr)"),
-            Line2D([], [], marker="s", markersize=5, linestyle="--", color="black",
-                   label="Lloyd (step n/(2n_j))"),
-        ], loc="upper left", fontsize=8)
-        title = ax.set_title("")
-        iters = np.arange(max_iter + 1)
-        (gd_curve,) = ax_loss.plot([], [], marker="o", markersize=3,
-                                   color=plotting.COLORS["vermillion"], label="gradient descent")
-        (lloyd_curve,) = ax_loss.plot([], [], marker="s", markersize=3,
-                                      color=plotting.COLORS["blue"], label="Lloyd")
-        marker_line = ax_loss.axvline(0, color="0.4", linewidth=1.0, linestyle=":")
-        ax_loss.set_xlim(-0.5, max_iter + 0.5)
-        ax_loss.set_xlabel("iteration")
-        ax_loss.set_ylabel("k-means loss L (mean squared distance)")
-        ax_loss.set_title("Loss curves: the same loss, two step sizes")
-        ax_loss.legend(loc="upper right", fontsize=8)
+    f = _lloyd_figure(X, k, max_iter)
+    memory: dict[str, Any] = {}
 
-    def update(v: dict[str, Any]) -> dict[str, Any]:
-        t = int(v["iteration"])
-        lr_v = float(v["lr"])
-        start = int(v["start"])
+    def runs_for(lr_v: float, start: int) -> tuple[Any, ...]:
         key = (lr_v, start)
-        runs = fig_memory.get("runs")
-        if runs is None or runs[0] != key:
+        if memory.get("key") != key:
             init = _corner_start(X, k, start)
             lloyd = clustering.kmeans(X, init, max_iter=max_iter)
             gd = clustering.kmeans(X, init, max_iter=max_iter, method="gd", lr=lr_v,
                                    divergence_threshold=10.0)
-            runs = (key, _padded(lloyd, max_iter), _padded(gd, max_iter), lloyd.n_iter,
-                    gd.n_iter if gd.diverged else None)
-            fig_memory["runs"] = runs
-        _, (lp, ll), (gp, gl), lloyd_iters, diverged_at = runs
-        for j in range(k):
-            gd_trails[j].set_data(gp[: t + 1, j, 0], gp[: t + 1, j, 1])
-            lloyd_trails[j].set_data(lp[: t + 1, j, 0], lp[: t + 1, j, 1])
-        gd_now.set_data(gp[t, :, 0], gp[t, :, 1])
-        lloyd_now.set_data(lp[t, :, 0], lp[t, :, 1])
-        labels = clustering.assign(X, gp[t])
-        points.set_array(labels.astype(float))
-        gd_curve.set_data(iters, gl)
-        lloyd_curve.set_data(iters, ll)
-        marker_line.set_xdata([t, t])
-        # the loss axis shows the start and below: a diverging run leaves through the top
-        ax_loss.set_ylim(0.0, 1.1 * max(float(gl[0]), float(ll[0])))
+            memory["key"] = key
+            memory["runs"] = (_padded(lloyd, max_iter), _padded(gd, max_iter), lloyd.n_iter,
+                              gd.n_iter if gd.diverged else None)
+        return memory["runs"]
+
+    def update(v: dict[str, Any]) -> dict[str, Any]:
+        t, lr_v, start = int(v["iteration"]), float(v["lr"]), int(v["start"])
+        (lp, ll), (gp, gl), lloyd_iters, diverged_at = runs_for(lr_v, start)
+        labels = _draw_centroids(f, X, gp, lp, t)
+        _draw_losses(f, gl, ll, t)
         went_up = bool(np.any(np.diff(gl) > 1e-12))
         if diverged_at is not None:
             note = f"\nGD DIVERGED after step {diverged_at}: lr too large for a big cluster"
@@ -162,31 +205,21 @@ def gd_vs_lloyd_explorer(
             note = "\nthe GD loss went up at some step: lr too large"
         else:
             note = ""
-        title.set_text(f"iteration {t}: loss GD {gl[t]:.3f}, Lloyd {ll[t]:.3f}" + note)
+        f.title.set_text(f"iteration {t}: loss GD {gl[t]:.3f}, Lloyd {ll[t]:.3f}" + note)
         return {
-            "iteration": t,
-            "lr": lr_v,
-            "start": start,
-            "gd_path": gp,
-            "lloyd_path": lp,
-            "gd_losses": gl,
-            "lloyd_losses": ll,
-            "gd_centroids": gp[t].copy(),
-            "lloyd_centroids": lp[t].copy(),
-            "labels": labels,
+            "iteration": t, "lr": lr_v, "start": start, "gd_path": gp, "lloyd_path": lp,
+            "gd_losses": gl, "lloyd_losses": ll, "gd_centroids": gp[t].copy(),
+            "lloyd_centroids": lp[t].copy(), "labels": labels,
             "lloyd_converged_at": int(lloyd_iters if lloyd_iters < max_iter else max_iter),
-            "gd_loss_went_up": went_up,
-            "gd_diverged": diverged_at is not None,
-            "X": X,
+            "gd_loss_went_up": went_up, "gd_diverged": diverged_at is not None, "X": X,
         }
 
-    fig_memory: dict[str, Any] = {}
     controls = {
         "iteration": widgets.int_slider("iteration", max_iter, 0, max_iter),
         "lr": widgets.log_slider("GD step size lr", lr, 0.03, 3.0),
         "start": widgets.int_slider("start (seed)", 0, 0, 9),
     }
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Circles and solid lines: gradient descent with one step size for "
                             "every centroid. Squares and dashed lines: Lloyd's update. Points are "
                             "coloured by their nearest gradient-descent centroid.")
@@ -202,6 +235,55 @@ def _padded(res: clustering.KMeansResult, max_iter: int) -> tuple[np.ndarray, np
 
 # --------------------------------------------------------------------------------------------
 # Local minima
+
+
+@dataclass
+class _MinimaFigure:
+    fig: LayeredFigure
+    ax_bar: Any
+    points: Any
+    stars: Any
+    bars: Any
+    best_line: Any
+    title: Any
+    bar_title: Any
+
+
+def _minima_figure(X: np.ndarray) -> _MinimaFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.5, 4.6))
+        ax, ax_bar = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.2, top=0.87, wspace=0.22)
+        points = ax.scatter(X[:, 0], X[:, 1], s=10, c=np.zeros(len(X)), cmap=ListedColormap(
+            list(plotting.PALETTE[:7]) + [c["black"]]), vmin=0, vmax=7, alpha=0.6, linewidths=0)
+        (stars,) = ax.plot([], [], marker="*", markersize=16, linestyle="none", color="black",
+                           markeredgecolor="white", label="centroids", zorder=4)
+        _data_window(ax, X)
+        title = fixed_title(ax, "", fontsize=10)
+        bars = ax_bar.bar(np.arange(N_SEEDS), np.ones(N_SEEDS), color=c["sky_blue"],
+                          label="final loss of a start")
+        best_line = ax_bar.axhline(1.0, color="black", linestyle=":", linewidth=1.2,
+                                   label="best loss found")
+        chosen = Line2D([], [], marker="s", markersize=8, linestyle="none", color=c["vermillion"],
+                        label="the chosen seed")
+        ax_bar.set_xticks(np.arange(0, N_SEEDS, 2))
+        ax_bar.set_xlabel("seed of the random start")
+        ax_bar.set_ylabel("final k-means loss")
+        bar_title = fixed_title(ax_bar, "", fontsize=10)
+        fig.legend(handles=[stars, bars, chosen, best_line], loc="lower center", ncols=4,
+                   fontsize=8, frameon=False)
+        fig.add_dynamic(points, stars, *bars, best_line, title, bar_title)
+    return _MinimaFigure(fig, ax_bar, points, stars, bars, best_line, title, bar_title)
+
+
+def _draw_bars(f: _MinimaFigure, losses: np.ndarray, seed: int) -> None:
+    for i, rect in enumerate(f.bars):
+        rect.set_height(losses[i])
+        rect.set_color(plotting.COLORS["vermillion"] if i == seed else plotting.COLORS["sky_blue"])
+    best = float(losses.min())
+    f.best_line.set_ydata([best, best])
+    f.ax_bar.set_ylim(0.0, nice_limits(0.0, 1.1 * float(losses.max()), pad=0.0)[1])
 
 
 def local_minima_explorer(
@@ -233,64 +315,30 @@ def local_minima_explorer(
                          for s in range(N_SEEDS)]
         return cache[kk]
 
-    with plotting.style():
-        fig = Figure(figsize=(10.5, 4.3))
-        ax, ax_bar = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
-        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.12, top=0.86, wspace=0.22)
-        points = ax.scatter(X[:, 0], X[:, 1], s=10, c=np.zeros(n), cmap=ListedColormap(
-            list(plotting.PALETTE[:7]) + [plotting.COLORS["black"]]), vmin=0, vmax=7,
-            alpha=0.6, linewidths=0)
-        (stars,) = ax.plot([], [], marker="*", markersize=16, linestyle="none", color="black",
-                           markeredgecolor="white", label="centroids", zorder=4)
-        pad = 1.0
-        ax.set_xlim(X[:, 0].min() - pad, X[:, 0].max() + pad)
-        ax.set_ylim(X[:, 1].min() - pad, X[:, 1].max() + pad)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.legend(loc="upper left", fontsize=8)
-        title = ax.set_title("")
-        bars = ax_bar.bar(np.arange(N_SEEDS), np.ones(N_SEEDS), color=plotting.COLORS["sky_blue"])
-        best_line = ax_bar.axhline(1.0, color="black", linestyle=":", linewidth=1.2, label="best loss found")
-        ax_bar.set_xticks(np.arange(0, N_SEEDS, 2))
-        ax_bar.set_xlabel("seed of the random start")
-        ax_bar.set_ylabel("final k-means loss")
-        bar_title = ax_bar.set_title("")
-        ax_bar.legend(loc="upper right", fontsize=8)
+    f = _minima_figure(X)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
-        kk = int(v["k"])
-        s = int(v["seed"])
+        kk, s = int(v["k"]), int(v["seed"])
         runs = runs_for(kk)
         losses = np.array([r.losses[-1] for r in runs])
         chosen = runs[s]
-        best = float(losses.min())
-        for i, rect in enumerate(bars):
-            rect.set_height(losses[i])
-            rect.set_color(plotting.COLORS["vermillion"] if i == s else plotting.COLORS["sky_blue"])
-        best_line.set_ydata([best, best])
-        ax_bar.set_ylim(0.0, 1.15 * float(losses.max()))
-        points.set_array(chosen.labels.astype(float))
-        stars.set_data(chosen.centroids[:, 0], chosen.centroids[:, 1])
+        _draw_bars(f, losses, s)
+        f.points.set_array(chosen.labels.astype(float))
+        f.stars.set_data(chosen.centroids[:, 0], chosen.centroids[:, 1])
         n_minima = int(np.unique(np.round(losses, 2)).size)
-        title.set_text(f"k = {kk}, seed {s}: loss {losses[s]:.3f} after {chosen.n_iter} Lloyd steps")
-        bar_title.set_text(f"k = {kk}: {n_minima} different final losses (2 decimals), {N_SEEDS} starts")
+        f.title.set_text(f"k = {kk}, seed {s}: loss {losses[s]:.3f} after {chosen.n_iter} Lloyd steps")
+        f.bar_title.set_text(f"k = {kk}: {n_minima} different final losses (2 decimals), {N_SEEDS} starts")
         return {
-            "k": kk,
-            "seed": s,
-            "losses": losses,
-            "loss": float(losses[s]),
-            "best": best,
-            "n_minima": n_minima,
-            "centroids": chosen.centroids.copy(),
-            "labels": chosen.labels.copy(),
-            "iterations": chosen.n_iter,
-            "X": X,
+            "k": kk, "seed": s, "losses": losses, "loss": float(losses[s]),
+            "best": float(losses.min()), "n_minima": n_minima,
+            "centroids": chosen.centroids.copy(), "labels": chosen.labels.copy(),
+            "iterations": chosen.n_iter, "X": X,
         }
 
     controls = {
         "k": widgets.int_slider("k (clusters)", k, 2, 8),
         "seed": widgets.int_slider("seed", seed, 0, N_SEEDS - 1),
     }
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Each bar is one run of Lloyd's k-means to convergence from a "
                             "different random start. Same data, same k, different local minima.")

@@ -12,11 +12,16 @@ Three factories, each returning a :class:`gdutils.widgets.Explorer`:
   from each start, with start-point sliders and the trajectory from the chosen start.
 
 Everything runs on :mod:`gdutils` reference code (:mod:`gdutils.descent`,
-:mod:`gdutils.theory`, :mod:`gdutils.functions`), never on a learner's answers. Figures are built
-once; a control change moves artists (``set_data``, ``set_visible``), so a redraw stays cheap.
+:mod:`gdutils.theory`, :mod:`gdutils.functions`), never on a learner's answers. Each figure is
+built once by a ``_…_figure`` function as a
+:class:`~gdutils.display.explorers._layers.LayeredFigure` (contours, heat maps, legends and
+ticks in its static layer) and updated panel by panel by ``_draw_…`` functions that move only
+the dynamic artists.
 
 The helpers :func:`ellipse_points` and :func:`himmelblau_basins` are public because notebooks and
-tests use them too.
+tests use them too. The axis helpers this module used to hold (``fast_log_axis``,
+``fixed_title``, ``ellipse_points``, ``quadratic_levels``) live in ``_axes.py`` and are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -24,16 +29,25 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
 import numpy as np
 from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
-from numpy.typing import ArrayLike
+from matplotlib.lines import Line2D
 
 from gdutils import descent, functions, theory
 from gdutils.display import plotting, widgets
+from gdutils.display.explorers._axes import (
+    decade_limits,
+    ellipse_points,
+    fast_log_axis,
+    fixed_title,
+    nice_number,
+    quadratic_levels,
+)
+from gdutils.display.explorers._layers import LayeredFigure
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -57,75 +71,10 @@ _DRAW_LIMIT = 1e6
 _CLASSIC_MAX_STEPS = 5000  # the steps slider's maximum
 
 
-def fixed_title(ax: Any, text: str, **kwargs: Any) -> None:
-    """Set a title at a fixed height above the axes.
-
-    Matplotlib otherwise re-measures every tick label on each draw to place the title clear of
-    them (a third of an explorer's redraw); the course's figures have nothing above the axes.
-    """
-    ax.set_title(text, y=1.0, pad=6.0, **kwargs)
-
-
-def fast_log_axis(ax: Any, axis: str = "y") -> None:
-    """A log scale with plain-text tick labels (``1e-06``), cheap to redraw in an explorer.
-
-    Matplotlib's default log labels are mathtext (``$10^{-6}$``), re-typeset on every draw.
-    """
-    from matplotlib import ticker
-
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
-    target.set_major_locator(ticker.LogLocator(base=10.0, numticks=7))
-    target.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: f"{v:.0e}"))
-    target.set_minor_formatter(ticker.NullFormatter())
-
-
-# --------------------------------------------------------------------------------------------
-# Geometry helpers
-
-
-def ellipse_points(A: ArrayLike, centre: ArrayLike, level: float, n: int = 181) -> np.ndarray:
-    """Points of the level set ``½ (x − c)ᵀA(x − c) = level`` of a 2-D quadratic.
-
-    With ``A = V diag(λ) Vᵀ`` the set is an ellipse with semi-axes ``√(2·level/λᵢ)`` along the
-    eigenvectors ``vᵢ``: ``x(t) = c + V [√(2ℓ/λ₁) cos t, √(2ℓ/λ₂) sin t]``.
-
-    Parameters
-    ----------
-    A : array_like, shape (2, 2)
-        Symmetric positive definite.
-    centre : array_like, shape (2,)
-    level : float
-        ``> 0``.
-    n : int
-        Number of points (the first and the last coincide, closing the curve).
-
-    Returns
-    -------
-    ndarray, shape (n, 2)
-    """
-    M = np.asarray(A, dtype=np.float64)
-    c = np.asarray(centre, dtype=np.float64)
-    if M.shape != (2, 2):
-        raise ValueError(f"A must have shape (2, 2), got {M.shape}")
-    if c.shape != (2,):
-        raise ValueError(f"centre must have shape (2,), got {c.shape}")
-    if not (np.isfinite(level) and level > 0):
-        raise ValueError(f"level must be a positive number, got {level!r}")
-    lam, V = np.linalg.eigh(0.5 * (M + M.T))
-    if lam[0] <= 0:
-        raise ValueError("A must be positive definite")
-    t = np.linspace(0.0, 2.0 * np.pi, int(n))
-    radii = np.sqrt(2.0 * float(level) / lam)
-    unit = np.stack([radii[0] * np.cos(t), radii[1] * np.sin(t)], axis=-1)
-    return c + unit @ V.T
-
-
-def quadratic_levels(top: float, n: int = 14) -> np.ndarray:
-    """``n`` levels ``top·(j/n)²``, ``j = 1 … n``: evenly spaced ellipses up to ``top``."""
-    if not (np.isfinite(top) and top > 0):
-        raise ValueError(f"top must be a positive number, got {top!r}")
-    return float(top) * (np.arange(1, n + 1) / n) ** 2
+def _error_axis(ax: Any, steps: int, values: np.ndarray) -> None:
+    """x from 0 to a 1-2-5 number of steps, y in whole decades: limits that move in steps."""
+    ax.set_xlim(0, nice_number(max(steps, 1)))
+    ax.set_ylim(*decade_limits(values, low=1e-16, high=1e8))
 
 
 # --------------------------------------------------------------------------------------------
@@ -136,6 +85,84 @@ def _bowl(kappa: float, angle_deg: float) -> functions.Quadratic:
     return functions.quadratic_bowl(
         (BOWL_LAMBDA_MAX / float(kappa), BOWL_LAMBDA_MAX), angle=math.radians(float(angle_deg))
     )
+
+
+@dataclass
+class _BowlFigure:
+    fig: LayeredFigure
+    ax: Any
+    ax_err: Any
+    levels: np.ndarray
+    level_lines: list[Any]
+    path: Any
+    slow_axis: Any
+    err: Any
+    envelope: Any
+    title: Any
+    err_title: Any
+
+
+def _bowl_figure(x0: np.ndarray) -> _BowlFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.0, 4.7))
+        ax, ax_err = fig.subplots(1, 2, width_ratios=(1.0, 1.15))
+        fig.subplots_adjust(left=0.075, right=0.98, bottom=0.24, top=0.84, wspace=0.24)
+        levels = quadratic_levels(0.5 * BOWL_LAMBDA_MAX * 3.0**2)
+        cmap = matplotlib.colormaps["viridis"]
+        # the ellipses move with κ and the angle: dynamic lines, cheap to redraw
+        level_lines = [ax.plot([], [], color=cmap(j / len(levels)), linewidth=0.8, alpha=0.9)[0]
+                       for j in range(len(levels))]
+        ax.plot([0.0], [0.0], label="minimum $x^*$", marker="*", markersize=13, color=c["black"],
+                linestyle="none", zorder=5)
+        (path,) = ax.plot([], [], marker="o", markersize=3, linewidth=1.3, color=c["vermillion"],
+                          label="GD path $x_k$", zorder=3)
+        ax.plot([x0[0]], [x0[1]], marker="s", markersize=7, linestyle="none", color=c["vermillion"],
+                label="start $x_0$", zorder=4)
+        (slow_axis,) = ax.plot([], [], linestyle="--", linewidth=1.0, color="0.45",
+                               label=r"flat direction ($\lambda_{\min}$)")
+        ax.set_xlim(-3.0, 3.0)
+        ax.set_ylim(-3.0, 3.0)
+        ax.set_aspect("equal")
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        (err,) = ax_err.plot([], [], marker="o", markersize=3, color=c["vermillion"],
+                             label=r"measured $\|x_k - x^*\|$")
+        (env,) = ax_err.plot([], [], linestyle="--", color=c["blue"],
+                             label=r"theory $\rho^k \|x_0 - x^*\|$")
+        fast_log_axis(ax_err)
+        ax_err.set_xlabel("step $k$")
+        ax_err.set_ylabel(r"distance to the minimum $\|x_k - x^*\|$")
+        handles = ax.get_legend_handles_labels()[0] + [err, env]
+        fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=8, frameon=False,
+                   bbox_to_anchor=(0.5, 0.0))
+        title = fixed_title(ax, "", fontsize=10)
+        err_title = fixed_title(ax_err, "", fontsize=10)
+        fig.add_dynamic(*level_lines, slow_axis, path, err, env, title, err_title)
+    return _BowlFigure(fig, ax, ax_err, levels, level_lines, path, slow_axis, err, env, title,
+                       err_title)
+
+
+def _draw_bowl(f: _BowlFigure, fn: functions.Quadratic) -> None:
+    """The ellipses of the bowl and its flat direction."""
+    for line, level in zip(f.level_lines, f.levels):
+        pts = ellipse_points(fn.A, (0.0, 0.0), level)
+        line.set_data(pts[:, 0], pts[:, 1])
+    slow = np.linalg.eigh(fn.A)[1][:, 0] * 5.0
+    f.slow_axis.set_data([-slow[0], slow[0]], [-slow[1], slow[1]])
+
+
+def _draw_bowl_errors(f: _BowlFigure, errors: np.ndarray, rate: float, steps: int) -> np.ndarray:
+    """The measured errors and the theory's envelope; returns the envelope."""
+    ks = np.arange(steps + 1)
+    with np.errstate(over="ignore", under="ignore"):
+        envelope = errors[0] * rate ** ks.astype(float)
+    shown = np.where(np.isfinite(envelope) & (envelope > 0), envelope, np.nan)
+    f.err.set_data(np.arange(len(errors)), errors)
+    f.envelope.set_data(ks, shown)
+    _error_axis(f.ax_err, steps, np.concatenate([errors, shown[np.isfinite(shown)]]))
+    f.err_title.set_text(f"error per step: ρ = max|1 − ηλ| = {rate:.4f}")
+    return envelope
 
 
 def bowl_explorer(
@@ -166,134 +193,29 @@ def bowl_explorer(
     x0 = np.asarray(start, dtype=np.float64)
     if x0.shape != (2,):
         raise ValueError(f"start must have shape (2,), got {x0.shape}")
-    with plotting.style():
-        fig = Figure(figsize=(10.0, 4.3))
-        ax, ax_err = fig.subplots(1, 2, width_ratios=(1.0, 1.15))
-        fig.subplots_adjust(left=0.075, right=0.98, bottom=0.12, top=0.86, wspace=0.24)
-        top = 0.5 * BOWL_LAMBDA_MAX * 3.0**2
-        levels = quadratic_levels(top)
-        cmap = matplotlib.colormaps["viridis"]
-        level_lines = [
-            ax.plot([], [], color=cmap(j / len(levels)), linewidth=0.8, alpha=0.9)[0]
-            for j in range(len(levels))
-        ]
-        ax.plot(
-            [0.0],
-            [0.0],
-            label="minimum",
-            marker="*",
-            markersize=13,
-            color=plotting.COLORS["black"],
-            linestyle="none",
-        )
-        (path_line,) = ax.plot(
-            [],
-            [],
-            marker="o",
-            markersize=3,
-            linewidth=1.3,
-            color=plotting.COLORS["vermillion"],
-            label="GD path",
-            zorder=3,
-        )
-        ax.plot(
-            [x0[0]],
-            [x0[1]],
-            marker="s",
-            markersize=7,
-            linestyle="none",
-            color=plotting.COLORS["vermillion"],
-            label="start",
-            zorder=4,
-        )
-        (slow_axis,) = ax.plot(
-            [], [], linestyle="--", linewidth=1.0, color="0.45", label="flat direction (λmin)"
-        )
-        ax.set_xlim(-3.0, 3.0)
-        ax.set_ylim(-3.0, 3.0)
-        ax.set_aspect("equal")
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.legend(loc="lower right", fontsize=8)
-        (err_line,) = ax_err.plot(
-            [],
-            [],
-            marker="o",
-            markersize=3,
-            color=plotting.COLORS["vermillion"],
-            label=r"measured $\|x_k - x^*\|$",
-        )
-        (env_line,) = ax_err.plot(
-            [],
-            [],
-            linestyle="--",
-            color=plotting.COLORS["blue"],
-            label=r"theory $\rho^k \|x_0 - x^*\|$",
-        )
-        fast_log_axis(ax_err)
-        ax_err.set_xlabel("step k")
-        ax_err.set_ylabel(r"distance to the minimum $\|x_k - x^*\|$")
-        ax_err.legend(loc="lower left", fontsize=8)
+    f = _bowl_figure(x0)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
-        kappa_v = float(v["kappa"])
+        kappa_v, lr_v, steps = float(v["kappa"]), float(v["lr"]), int(v["steps"])
         fn = _bowl(kappa_v, v["angle"])
-        A = fn.A
         lam = fn.eigenvalues
-        lr_v = float(v["lr"])
-        steps = int(v["steps"])
-        for line, level in zip(level_lines, levels):
-            pts = ellipse_points(A, (0.0, 0.0), level)
-            line.set_data(pts[:, 0], pts[:, 1])
-        vecs = np.linalg.eigh(A)[1]
-        slow = vecs[:, 0] * 5.0
-        slow_axis.set_data([-slow[0], slow[0]], [-slow[1], slow[1]])
-        res = descent.gradient_descent(
-            fn.grad,
-            x0,
-            lr_v,
-            max_iter=steps,
-            tol=None,
-            on_divergence="stop",
-            divergence_threshold=_DRAW_LIMIT,
-        )
+        _draw_bowl(f, fn)
+        res = descent.gradient_descent(fn.grad, x0, lr_v, max_iter=steps, tol=None,
+                                       on_divergence="stop", divergence_threshold=_DRAW_LIMIT)
         path = np.array(res.path)
-        path_line.set_data(path[:, 0], path[:, 1])
+        f.path.set_data(path[:, 0], path[:, 1])
         errors = np.linalg.norm(path, axis=1)
         rate = float(theory.gd_rate(lr_v, lam))
-        ks = np.arange(steps + 1)
-        with np.errstate(over="ignore", under="ignore"):
-            envelope = errors[0] * rate ** ks.astype(float)
-        env_shown = np.where(np.isfinite(envelope) & (envelope > 0), envelope, np.nan)
-        err_line.set_data(np.arange(len(errors)), errors)
-        env_line.set_data(ks, env_shown)
-        lo = max(min(float(np.nanmin(env_shown)), float(errors.min())), 1e-12 * errors[0])
-        hi = max(float(errors.max()), errors[0]) * 3.0
-        ax_err.set_xlim(0, max(steps, 1))
-        ax_err.set_ylim(max(lo / 3.0, 1e-16), min(hi, 1e7))
+        envelope = _draw_bowl_errors(f, errors, rate, steps)
         lr_stable = float(theory.gd_stable_lr(lam))
         lr_opt = float(theory.gd_optimal_lr(lam))
         diverging = bool(rate >= 1.0 or res.diverged)
-        verdict = "DIVERGES" if diverging else "converges"
-        fixed_title(
-            ax,
-            f"κ = {kappa_v:.3g}, η = {lr_v:.3g}: {verdict}\n"
-            f"stable: η < 2/λmax = {lr_stable:.3g};  best: η = 2/(λmin+λmax) = {lr_opt:.3g}",
-            fontsize=10,
-        )
-        fixed_title(ax_err, f"error per step: ρ = max|1 − ηλ| = {rate:.4f}", fontsize=10)
+        f.title.set_text(f"κ = {kappa_v:.3g}, η = {lr_v:.3g}: {'DIVERGES' if diverging else 'converges'}\n"
+                         f"stable: η < 2/λmax = {lr_stable:.3g};  best: η = 2/(λmin + λmax) = {lr_opt:.3g}")
         return {
-            "path": path,
-            "errors": errors,
-            "envelope": envelope,
-            "eigenvalues": lam,
-            "kappa": kappa_v,
-            "lr": lr_v,
-            "lr_stable": lr_stable,
-            "lr_optimal": lr_opt,
-            "rate": rate,
-            "status": res.status,
-            "diverging": diverging,
+            "path": path, "errors": errors, "envelope": envelope, "eigenvalues": lam,
+            "kappa": kappa_v, "lr": lr_v, "lr_stable": lr_stable, "lr_optimal": lr_opt,
+            "rate": rate, "status": res.status, "diverging": diverging,
         }
 
     controls = {
@@ -302,38 +224,80 @@ def bowl_explorer(
         "lr": widgets.log_slider("step size η", lr, 0.01, 1.0),
         "steps": widgets.int_slider("steps", n_steps, 5, 200),
     }
-    return Explorer(
-        fig,
-        controls,
-        update,
-        static=static,
-        caption="The steep curvature λmax = 4 is fixed: κ only flattens the other direction.",
-    )
+    return Explorer(f.fig, controls, update, static=static,
+                    caption="The steep curvature λmax = 4 is fixed: κ only flattens the other direction.")
 
 
 # --------------------------------------------------------------------------------------------
 # Classic test functions
 
 _CLASSICS: dict[str, dict[str, Any]] = {
-    "Booth": {
-        "make": functions.booth,
-        "start": (-7.0, -6.0),
-        "xlim": (-9.0, 9.0),
-        "ylim": (-9.0, 9.0),
-    },
-    "Rosenbrock": {
-        "make": functions.rosenbrock,
-        "start": (-1.2, 1.0),
-        "xlim": (-2.0, 2.0),
-        "ylim": (-1.0, 3.5),
-    },
-    "Himmelblau": {
-        "make": functions.himmelblau,
-        "start": (0.0, 0.0),
-        "xlim": (-5.0, 5.0),
-        "ylim": (-5.0, 5.0),
-    },
+    "Booth": {"make": functions.booth, "start": (-7.0, -6.0), "xlim": (-9.0, 9.0),
+              "ylim": (-9.0, 9.0)},
+    "Rosenbrock": {"make": functions.rosenbrock, "start": (-1.2, 1.0), "xlim": (-2.0, 2.0),
+                   "ylim": (-1.0, 3.5)},
+    "Himmelblau": {"make": functions.himmelblau, "start": (0.0, 0.0), "xlim": (-5.0, 5.0),
+                   "ylim": (-5.0, 5.0)},
 }
+
+
+@dataclass
+class _ClassicFigure:
+    fig: LayeredFigure
+    ax: Any
+    ax_loss: Any
+    landscapes: dict[str, list[Any]]
+    path: Any
+    loss: Any
+    title: Any
+    loss_title: Any
+
+
+def _classic_figure(fns: dict[str, functions.Function2D]) -> _ClassicFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.0, 4.6))
+        ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.15))
+        fig.subplots_adjust(left=0.075, right=0.98, bottom=0.22, top=0.84, wspace=0.24)
+        landscapes: dict[str, list[Any]] = {}
+        for key, fn in fns.items():
+            spec = _CLASSICS[key]
+            grid = plotting.contour_grid(fn, spec["xlim"], spec["ylim"], resolution=120)
+            lv = plotting.contour_levels(grid.Z, 20, fn.contour_scale, fn.f_min)
+            cs = ax.contour(grid.X, grid.Y, grid.Z, levels=lv, cmap="viridis", linewidths=0.8)
+            m = np.array(fn.minima).reshape(-1, 2)
+            (stars,) = ax.plot(m[:, 0], m[:, 1], marker="*", markersize=13, linestyle="none",
+                               color=c["black"], zorder=5)
+            (start_mark,) = ax.plot([spec["start"][0]], [spec["start"][1]], marker="s",
+                                    markersize=7, linestyle="none", color=c["vermillion"], zorder=4)
+            landscapes[key] = [cs, stars, start_mark]
+        (path,) = ax.plot([], [], marker="o", markersize=2, linewidth=1.2, color=c["vermillion"],
+                          zorder=3)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        (loss,) = ax_loss.plot([], [], color=c["vermillion"])
+        fast_log_axis(ax_loss)
+        ax_loss.set_xlabel("step $k$")
+        ax_loss.set_ylabel("$f(x_k) - f^*$")
+        fig.legend(handles=[
+            Line2D([], [], marker="*", markersize=11, linestyle="none", color=c["black"], label="minima"),
+            Line2D([], [], marker="s", markersize=6, linestyle="none", color=c["vermillion"], label="start"),
+            Line2D([], [], marker="o", markersize=2, linewidth=1.2, color=c["vermillion"], label="GD path"),
+        ], loc="lower center", ncols=3, fontsize=8, frameon=False, bbox_to_anchor=(0.3, 0.0))
+        title = fixed_title(ax, "", fontsize=10)
+        loss_title = fixed_title(ax_loss, "", fontsize=10)
+        fig.add_dynamic(path, loss, title, loss_title)
+    return _ClassicFigure(fig, ax, ax_loss, landscapes, path, loss, title, loss_title)
+
+
+def _show_landscape(f: _ClassicFigure, key: str) -> None:
+    """The static layer: the chosen function's contours, minima and start."""
+    f.fig.static_key = key
+    for k, group in f.landscapes.items():
+        for a in group:
+            a.set_visible(k == key)
+    f.ax.set_xlim(*_CLASSICS[key]["xlim"])
+    f.ax.set_ylim(*_CLASSICS[key]["ylim"])
 
 
 def classic_functions_explorer(
@@ -355,75 +319,19 @@ def classic_functions_explorer(
     if name not in _CLASSICS:
         raise ValueError(f"name must be one of {sorted(_CLASSICS)}, got {name!r}")
     fns = {k: spec["make"]() for k, spec in _CLASSICS.items()}
-    with plotting.style():
-        fig = Figure(figsize=(10.0, 4.3))
-        ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.15))
-        fig.subplots_adjust(left=0.075, right=0.98, bottom=0.12, top=0.86, wspace=0.24)
-        artists: dict[str, list[Any]] = {}
-        for key, fn in fns.items():
-            spec = _CLASSICS[key]
-            grid = plotting.contour_grid(fn, spec["xlim"], spec["ylim"], resolution=120)
-            lv = plotting.contour_levels(grid.Z, 20, fn.contour_scale, fn.f_min)
-            cs = ax.contour(grid.X, grid.Y, grid.Z, levels=lv, cmap="viridis", linewidths=0.8)
-            m = np.array(fn.minima).reshape(-1, 2)
-            (stars,) = ax.plot(
-                m[:, 0],
-                m[:, 1],
-                marker="*",
-                markersize=13,
-                linestyle="none",
-                color=plotting.COLORS["black"],
-                label="minima",
-            )
-            (start_mark,) = ax.plot(
-                [spec["start"][0]],
-                [spec["start"][1]],
-                marker="s",
-                markersize=7,
-                linestyle="none",
-                color=plotting.COLORS["vermillion"],
-                label="start",
-                zorder=4,
-            )
-            artists[key] = [cs, stars, start_mark]
-        (path_line,) = ax.plot(
-            [],
-            [],
-            marker="o",
-            markersize=2,
-            linewidth=1.2,
-            color=plotting.COLORS["vermillion"],
-            label="GD path",
-            zorder=3,
-        )
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        (loss_line,) = ax_loss.plot([], [], color=plotting.COLORS["vermillion"])
-        fast_log_axis(ax_loss)
-        ax_loss.set_xlabel("step k")
-        ax_loss.set_ylabel(r"$f(x_k) - f^*$")
+    f = _classic_figure(fns)
 
     @functools.lru_cache(maxsize=32)
     def longest_run(key: str, lr: float) -> descent.DescentResult:
         fn = fns[key]
-        return descent.gradient_descent(
-            fn.grad,
-            _CLASSICS[key]["start"],
-            lr,
-            max_iter=_CLASSIC_MAX_STEPS,
-            tol=1e-10,
-            f=fn,
-            on_divergence="stop",
-            divergence_threshold=_DRAW_LIMIT,
-        )
+        return descent.gradient_descent(fn.grad, _CLASSICS[key]["start"], lr,
+                                        max_iter=_CLASSIC_MAX_STEPS, tol=1e-10, f=fn,
+                                        on_divergence="stop", divergence_threshold=_DRAW_LIMIT)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         key = v["function"]
         fn = fns[key]
-        spec = _CLASSICS[key]
-        for k, group in artists.items():
-            for a in group:
-                a.set_visible(k == key)
+        _show_landscape(f, key)
         # One run to the slider's maximum per (function, η); the steps slider only slices it,
         # so dragging it costs a redraw, not thousands of gradient steps.
         res = longest_run(key, float(v["lr"]))
@@ -431,45 +339,26 @@ def classic_functions_explorer(
         cut = res.n_iter > steps
         path = np.array(res.path[: steps + 1])
         losses = np.array(res.losses[: steps + 1])
-        status = "max_iter" if cut else res.status
         diverged = (not cut) and res.diverged
-        path_line.set_data(path[:, 0], path[:, 1])
-        path_line.set_markevery(max(1, len(path) // 250))
+        f.path.set_data(path[:, 0], path[:, 1])
+        f.path.set_markevery(max(1, len(path) // 250))
         gaps = losses - fn.f_min
         shown = np.where(gaps > 0, gaps, np.nan)
-        loss_line.set_data(np.arange(len(gaps)), shown)
-        ax_loss.set_xlim(0, max(len(gaps) - 1, 1))
-        finite = shown[np.isfinite(shown)]
-        if finite.size:
-            ax_loss.set_ylim(max(float(finite.min()) / 3.0, 1e-20), float(finite.max()) * 3.0)
-        ax.set_xlim(*spec["xlim"])
-        ax.set_ylim(*spec["ylim"])
-        handles = [artists[key][1], artists[key][2], path_line]
-        ax.legend(
-            handles=handles, labels=["minima", "start", "GD path"], loc="upper right", fontsize=8
-        )
+        f.loss.set_data(np.arange(len(gaps)), shown)
+        _error_axis(f.ax_loss, len(gaps) - 1, shown)
         mins = np.array(fn.minima).reshape(-1, 2)
         last = path[-1]
         idx = int(np.argmin(np.linalg.norm(mins - last, axis=1)))
-        H = fn.hessian(mins[idx])
-        lr_stable = float(theory.gd_stable_lr(H))
+        lr_stable = float(theory.gd_stable_lr(fn.hessian(mins[idx])))
         value = float(fn(last))
         outcome = "diverged" if diverged else f"after {len(path) - 1} steps f = {value:.3g}"
-        fixed_title(
-            ax,
-            f"{key}: η = {float(v['lr']):.3g}, {outcome}\n"
-            f"2/λmax at the nearest minimum = {lr_stable:.3g}",
-        )
-        fixed_title(ax_loss, f"{key}: distance to the minimum value")
+        f.title.set_text(f"{key}: η = {float(v['lr']):.3g}, {outcome}\n"
+                         f"2/λmax at the nearest minimum = {lr_stable:.3g}")
+        f.loss_title.set_text(f"{key}: distance to the minimum value")
         return {
-            "name": key,
-            "path": path,
-            "losses": losses,
-            "status": status,
-            "diverged": bool(diverged),
-            "x": last.copy(),
-            "f": value,
-            "nearest_minimum": mins[idx],
+            "name": key, "path": path, "losses": losses,
+            "status": "max_iter" if cut else res.status, "diverged": bool(diverged),
+            "x": last.copy(), "f": value, "nearest_minimum": mins[idx],
             "lr_stable_at_minimum": lr_stable,
         }
 
@@ -478,13 +367,8 @@ def classic_functions_explorer(
         "lr": widgets.log_slider("step size η", lr, 1e-4, 0.2),
         "steps": widgets.int_slider("steps", n_steps, 10, _CLASSIC_MAX_STEPS, 10),
     }
-    return Explorer(
-        fig,
-        controls,
-        update,
-        static=static,
-        caption="Each function starts from its own square marker.",
-    )
+    return Explorer(f.fig, controls, update, static=static,
+                    caption="Each function starts from its own square marker.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -540,6 +424,51 @@ def himmelblau_basins(
     return xs.copy(), labels.copy()
 
 
+@dataclass
+class _BasinFigure:
+    fig: LayeredFigure
+    ax: Any
+    path: Any
+    start: Any
+    title: Any
+
+
+def _basin_figure(fn: functions.Function2D, xs: np.ndarray, labels: np.ndarray) -> _BasinFigure:
+    mins = np.array(fn.minima)
+    colours = [plotting.COLORS[c] for c in ("blue", "orange", "green", "purple")]
+    with plotting.style():
+        fig = LayeredFigure(figsize=(7.6, 5.0))
+        ax = fig.subplots()
+        fig.subplots_adjust(left=0.09, right=0.7, bottom=0.1, top=0.9)
+        cmap = ListedColormap(["#dddddd", *colours])
+        step = xs[1] - xs[0]
+        extent = (xs[0] - step / 2, xs[-1] + step / 2, xs[0] - step / 2, xs[-1] + step / 2)
+        ax.imshow(labels + 1, origin="lower", extent=extent, cmap=cmap, vmin=0, vmax=4,
+                  alpha=0.35, interpolation="nearest", aspect="auto")
+        grid = plotting.contour_grid(fn, (-5.0, 5.0), (-5.0, 5.0), resolution=120)
+        lv = plotting.contour_levels(grid.Z, 18, "log", 0.0)
+        ax.contour(grid.X, grid.Y, grid.Z, levels=lv, colors="0.35", linewidths=0.6, alpha=0.7)
+        for i, (m, c) in enumerate(zip(mins, colours)):
+            ax.plot([m[0]], [m[1]], marker="*", markersize=15, color=c, markeredgecolor="black",
+                    linestyle="none", label=f"minimum {i}: ({m[0]:.2f}, {m[1]:.2f})", zorder=5)
+        (path,) = ax.plot([], [], marker="o", markersize=2.5, linewidth=1.4,
+                          color=plotting.COLORS["black"], label="GD path", zorder=4)
+        (start,) = ax.plot([], [], marker="s", markersize=8, linestyle="none",
+                           color=plotting.COLORS["black"], label="start", zorder=6)
+        ax.set_xlim(-5.0, 5.0)
+        ax.set_ylim(-5.0, 5.0)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.03, 1.0), fontsize=8, frameon=False,
+                  borderaxespad=0.0)
+        ax.text(1.03, 0.0, f"Shading: the minimum\nGD (η = {BASIN_LR}, {BASIN_STEPS} steps)\n"
+                "reaches from each start;\ngrey: none.", transform=ax.transAxes, fontsize=8,
+                va="bottom")
+        title = fixed_title(ax, "", fontsize=10)
+        fig.add_dynamic(path, start, title)
+    return _BasinFigure(fig, ax, path, start, title)
+
+
 def basin_explorer(
     *, start: Sequence[float] = (-1.0, -0.5), static: bool | None = None
 ) -> Explorer:
@@ -556,100 +485,24 @@ def basin_explorer(
     fn = functions.himmelblau()
     mins = np.array(fn.minima)
     xs, labels = himmelblau_basins()
-    colours = [plotting.COLORS[c] for c in ("blue", "orange", "green", "purple")]
-    with plotting.style():
-        fig = Figure(figsize=(6.2, 5.6))
-        ax = fig.subplots()
-        fig.subplots_adjust(left=0.1, right=0.97, bottom=0.09, top=0.89)
-        cmap = ListedColormap(["#dddddd", *colours])
-        step = xs[1] - xs[0]
-        extent = (xs[0] - step / 2, xs[-1] + step / 2, xs[0] - step / 2, xs[-1] + step / 2)
-        ax.imshow(
-            labels + 1,
-            origin="lower",
-            extent=extent,
-            cmap=cmap,
-            vmin=0,
-            vmax=4,
-            alpha=0.35,
-            interpolation="nearest",
-            aspect="auto",
-        )
-        grid = plotting.contour_grid(fn, (-5.0, 5.0), (-5.0, 5.0), resolution=120)
-        lv = plotting.contour_levels(grid.Z, 18, "log", 0.0)
-        ax.contour(grid.X, grid.Y, grid.Z, levels=lv, colors="0.35", linewidths=0.6, alpha=0.7)
-        for i, (m, c) in enumerate(zip(mins, colours)):
-            ax.plot(
-                [m[0]],
-                [m[1]],
-                marker="*",
-                markersize=15,
-                color=c,
-                markeredgecolor="black",
-                linestyle="none",
-                label=f"minimum {i}",
-                zorder=5,
-            )
-        (path_line,) = ax.plot(
-            [],
-            [],
-            marker="o",
-            markersize=2.5,
-            linewidth=1.4,
-            color=plotting.COLORS["black"],
-            label="GD path",
-            zorder=4,
-        )
-        (start_mark,) = ax.plot(
-            [],
-            [],
-            marker="s",
-            markersize=8,
-            linestyle="none",
-            color=plotting.COLORS["black"],
-            label="start",
-            zorder=6,
-        )
-        ax.set_xlim(-5.0, 5.0)
-        ax.set_ylim(-5.0, 5.0)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        ax.legend(loc="upper left", fontsize=7, ncols=3)
+    f = _basin_figure(fn, xs, labels)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         x0 = np.array([float(v["x0"]), float(v["y0"])])
-        res = descent.gradient_descent(
-            fn.grad,
-            x0,
-            BASIN_LR,
-            max_iter=BASIN_STEPS,
-            tol=1e-10,
-            on_divergence="stop",
-            divergence_threshold=_DRAW_LIMIT,
-        )
+        res = descent.gradient_descent(fn.grad, x0, BASIN_LR, max_iter=BASIN_STEPS, tol=1e-10,
+                                       on_divergence="stop", divergence_threshold=_DRAW_LIMIT)
         path = np.array(res.path)
-        path_line.set_data(path[:, 0], path[:, 1])
-        start_mark.set_data([x0[0]], [x0[1]])
+        f.path.set_data(path[:, 0], path[:, 1])
+        f.start.set_data([x0[0]], [x0[1]])
         end = path[-1]
         dist = np.linalg.norm(mins - end, axis=1)
         idx = int(np.argmin(dist)) if float(dist.min()) < 1e-3 else -1
-        if idx >= 0:
-            where = f"minimum {idx} ({mins[idx][0]:.2f}, {mins[idx][1]:.2f}) in {res.n_iter} steps"
-        else:
-            where = f"no minimum within {res.n_iter} steps"
-        fixed_title(
-            ax,
-            f"From ({x0[0]:.2f}, {x0[1]:.2f}) GD reaches {where}\n"
-            f"colour: the minimum GD (η = {BASIN_LR}) reaches from each start",
-            fontsize=10,
-        )
+        where = (f"minimum {idx} in {res.n_iter} steps" if idx >= 0
+                 else f"no minimum within {res.n_iter} steps")
+        f.title.set_text(f"From ({x0[0]:.2f}, {x0[1]:.2f}) GD reaches {where}")
         return {
-            "start": x0,
-            "path": path,
-            "end": end.copy(),
-            "minimum_index": idx,
-            "minimum": mins[idx].copy() if idx >= 0 else None,
-            "n_iter": int(res.n_iter),
+            "start": x0, "path": path, "end": end.copy(), "minimum_index": idx,
+            "minimum": mins[idx].copy() if idx >= 0 else None, "n_iter": int(res.n_iter),
             "status": res.status,
         }
 
@@ -657,10 +510,5 @@ def basin_explorer(
         "x0": widgets.slider("start x₁", float(start[0]), -5.0, 5.0, 0.1),
         "y0": widgets.slider("start x₂", float(start[1]), -5.0, 5.0, 0.1),
     }
-    return Explorer(
-        fig,
-        controls,
-        update,
-        static=static,
-        caption="Move the start across a colour boundary: the destination changes.",
-    )
+    return Explorer(f.fig, controls, update, static=static,
+                    caption="Move the start across a colour boundary: the destination changes.")

@@ -29,16 +29,30 @@ built once and updated through their artists, so a redraw stays well under 0.15 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
 from gdutils import averages, descent, functions, theory
 from gdutils.display import plotting, widgets
-from gdutils.display.explorers._layers import LayeredFigure
-from gdutils.display.explorers.landscapes import fast_log_axis
+from gdutils.display.explorers._axes import (
+    decade_limits,
+    ellipse_points,
+    fast_log_axis,
+    few_ticks,
+    fixed_title,
+    legend_outside,
+    nice_limits,
+    nice_number,
+    quadratic_levels,
+)
+from gdutils.display.explorers._layers import LayeredFigure, PixelImage
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -60,6 +74,8 @@ MOMENTUM_START = (-2.6, 1.4)
 _DRAW_LIMIT = 1e6
 # smallest error drawn on the log axes (below this the run has converged to round-off)
 _FLOOR = 1e-16
+# the slow and the fast eigen-direction, in every panel
+_DIRECTION_COLOURS = (plotting.COLORS["blue"], plotting.COLORS["vermillion"])
 
 
 def eigen_errors(path: ArrayLike, A: ArrayLike, minimiser: ArrayLike | None = None) -> np.ndarray:
@@ -131,7 +147,226 @@ def _measured_rate(errors: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# The momentum explorer
+# The momentum explorer: a figure builder and one update function per panel
+
+
+@dataclass
+class _MomentumFigure:
+    """The four panels' changing artists (everything else is the static layer)."""
+
+    fig: LayeredFigure
+    ax_path: Any
+    ax_map: Any
+    ax_err: Any
+    ax_phase: Any
+    path: Any
+    here: Any
+    errors: list[Any]
+    envelopes: list[Any]
+    phase: Any
+    phase_start: Any
+    path_title: Any
+    err_title: Any
+    phase_title: Any
+
+
+@dataclass
+class _Run:
+    """One heavy-ball run and the theory for its (α, β): what the panels draw."""
+
+    lr: float
+    beta: float
+    steps: int
+    path: np.ndarray
+    errors: np.ndarray
+    velocities: np.ndarray
+    rates: np.ndarray
+    rate: float
+    stable: bool
+    complex_roots: np.ndarray
+    measured: float
+    diverging: bool
+    status: str
+
+
+def _rate_pixels(R: np.ndarray) -> np.ndarray:
+    """The rate map as RGBA pixels: viridis on [0, 1], grey where the run diverges (ρ ≥ 1)."""
+    cmap = matplotlib.colormaps["viridis"].with_extremes(over="#d9d9d9")
+    return cmap(np.where(R >= 1.0, 2.0, R), bytes=True)
+
+
+def _momentum_figure(lam: np.ndarray, x0: np.ndarray, lr_max: float, beta_max: float,
+                     optimum: tuple[float, float], gd_lr: float) -> _MomentumFigure:
+    c = plotting.COLORS
+    colours = _DIRECTION_COLOURS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.0, 6.9))
+        ax_path = fig.add_axes((0.07, 0.575, 0.25, 0.33))
+        ax_map = fig.add_axes((0.55, 0.575, 0.34, 0.33))
+        ax_cbar = fig.add_axes((0.905, 0.575, 0.013, 0.33), label="<colorbar>")
+        ax_err = fig.add_axes((0.07, 0.165, 0.38, 0.28))
+        ax_phase = fig.add_axes((0.55, 0.165, 0.34, 0.28))
+        fig.suptitle(f"Heavy-ball momentum on $\\frac{{1}}{{2}}x^TAx$, eigenvalues "
+                     f"$\\lambda = {lam[0]:g}, {lam[1]:g}$ ($\\kappa = {lam[1] / lam[0]:g}$)",
+                     fontsize=11, y=0.99)
+
+        # (1) the trajectory on the contours: ellipses of the bowl, drawn once
+        ax_path.set_anchor("W")
+        for level in quadratic_levels(0.5 * lam[1] * 9.0, n=14):
+            pts = ellipse_points(np.diag(lam), (0.0, 0.0), level)
+            ax_path.plot(pts[:, 0], pts[:, 1], color=c["sky_blue"], linewidth=0.6, alpha=0.8)
+        ax_path.plot([0.0], [0.0], marker="*", markersize=12, color=c["black"], linestyle="none",
+                     label="minimum $x^*$")
+        ax_path.plot([x0[0]], [x0[1]], marker="s", markersize=6, linestyle="none",
+                     color=c["green"], label="start $x_0$", zorder=4)
+        (path,) = ax_path.plot([], [], marker="o", markersize=2.5, linewidth=1.2,
+                               color=c["vermillion"], label="iterates $x_k$", zorder=3)
+        ax_path.set_xlim(-3.0, 3.0)
+        ax_path.set_ylim(-3.0, 3.0)
+        ax_path.set_aspect("equal")
+        ax_path.set_xlabel(f"$x_1$ ($\\lambda = {lam[0]:g}$)")
+        ax_path.set_ylabel(f"$x_2$ ($\\lambda = {lam[1]:g}$)")
+        legend_outside(ax_path, side="right")
+        path_title = fixed_title(ax_path, "", fontsize=10, loc="left")
+
+        # (2) the rate map (computed once) with the stability edge and the two optima
+        grid_a = np.linspace(0.0, lr_max, 301)
+        grid_b = np.linspace(0.0, beta_max, 199)
+        PixelImage(ax_map, _rate_pixels(rate_map(lam, grid_a, grid_b)),
+                   (0.0, lr_max, 0.0, beta_max), zorder=0)
+        mappable = ScalarMappable(Normalize(0.0, 1.0), matplotlib.colormaps["viridis"])
+        fig.colorbar(mappable, cax=ax_cbar, extend="max", extendfrac=0.06,
+                     label="rate $\\rho$ (grey: diverges)")
+        bb = np.linspace(0.0, beta_max, 50)
+        ax_map.plot((2 + 2 * bb) / lam[1], bb, color=c["black"], linestyle="--", linewidth=1.2,
+                    label="edge $\\alpha\\lambda_{max} = 2 + 2\\beta$")
+        ax_map.plot([optimum[0]], [optimum[1]], marker="*", markersize=13, color=c["yellow"],
+                    markeredgecolor="black", linestyle="none",
+                    label=f"optimum $\\alpha^* = {optimum[0]:.3f}$, $\\beta^* = {optimum[1]:.3f}$")
+        ax_map.plot([gd_lr], [0.0], marker="D", markersize=7, color=c["orange"],
+                    markeredgecolor="black", linestyle="none", clip_on=False,
+                    label=f"best gradient descent ($\\alpha = {gd_lr:.3f}$, $\\beta = 0$)")
+        (here,) = ax_map.plot([], [], marker="o", markersize=10, markerfacecolor="none",
+                              markeredgewidth=2.2, color=c["vermillion"], linestyle="none",
+                              label="current $(\\alpha, \\beta)$", clip_on=False)
+        ax_map.set_xlim(0.0, lr_max)
+        ax_map.set_ylim(0.0, beta_max)
+        ax_map.set_xlabel("step size $\\alpha$")
+        ax_map.set_ylabel("momentum $\\beta$")
+        ax_map.grid(False)
+        fixed_title(ax_map, "rate $\\rho(\\alpha, \\beta)$ over the plane", fontsize=10)
+
+        # (3) the error along each eigenvector against the theory's ρᵏ
+        errors, envelopes = [], []
+        for i, name in enumerate(("slow", "fast")):
+            (ln,) = ax_err.plot([], [], color=colours[i], marker="o", markersize=2.5,
+                                linewidth=1.2, label=f"{name}: $|e_{i + 1}(k)|$ "
+                                                     f"($\\lambda = {lam[i]:g}$)")
+            (th,) = ax_err.plot([], [], color=colours[i], linestyle="--", linewidth=1.0,
+                                label=f"{name}: theory $|e_{i + 1}(0)|\\,\\rho_{i + 1}^k$")
+            errors.append(ln)
+            envelopes.append(th)
+        fast_log_axis(ax_err)
+        ax_err.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax_err.set_xlabel("step $k$")
+        ax_err.set_ylabel("error along eigenvector $i$")
+        err_title = fixed_title(ax_err, "", fontsize=10, loc="left")
+
+        # (4) the phase plot of one eigen-direction
+        ax_phase.axhline(0.0, color="0.6", linewidth=0.8)
+        ax_phase.axvline(0.0, color="0.6", linewidth=0.8)
+        (phase,) = ax_phase.plot([], [], marker="o", markersize=2.5, linewidth=1.0)
+        (phase_start,) = ax_phase.plot([], [], marker="s", markersize=6, linestyle="none")
+        ax_phase.plot([0.0], [0.0], marker="*", markersize=11, color=c["black"], linestyle="none")
+        few_ticks(ax_phase)
+        ax_phase.set_xlabel("position $e_i(k)$")
+        ax_phase.set_ylabel("velocity $e_i(k) - e_i(k-1)$")
+        phase_title = fixed_title(ax_phase, "", fontsize=10, loc="left")
+
+        # one legend for the map and the errors, under the figure: off the data
+        handles, labels = [], []
+        for ax in (ax_map, ax_err):
+            h, lab = ax.get_legend_handles_labels()
+            handles += h
+            labels += lab
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=4,
+                   fontsize=8, frameon=False, handlelength=1.8, columnspacing=1.2)
+        # the phase panel rescales with every run: redrawn whole on each frame (cheaper than
+        # re-rendering the static layer whenever its limits move)
+        fig.add_dynamic(path, here, *errors, *envelopes, path_title, err_title, ax_phase)
+    return _MomentumFigure(fig, ax_path, ax_map, ax_err, ax_phase, path, here, errors,
+                           envelopes, phase, phase_start, path_title, err_title, phase_title)
+
+
+def _run(fn: Any, lam: np.ndarray, x0: np.ndarray, a: float, b: float,
+         steps: int) -> _Run:
+    res = descent.heavy_ball(fn.grad, x0, a, b, steps, on_divergence="stop",
+                             divergence_threshold=_DRAW_LIMIT)
+    path = np.array(res.path)
+    errors = eigen_errors(path, fn.A)
+    vel = np.vstack([np.zeros((1, 2)), np.diff(errors, axis=0)])
+    rates = np.array([float(theory.heavy_ball_rate(a, b, [l])) for l in lam])
+    rate = float(rates.max())
+    T = 1.0 + b - a * lam
+    return _Run(a, b, steps, path, errors, vel, rates, rate,
+                bool(theory.heavy_ball_stable(a, b, lam)), T * T < 4.0 * b,
+                _measured_rate(errors), bool(rate >= 1.0 or res.diverged), res.status)
+
+
+def _draw_path(f: _MomentumFigure, r: _Run) -> None:
+    f.path.set_data(r.path[:, 0], r.path[:, 1])
+    if r.diverging:
+        verdict = ("diverges: outside $0 < \\alpha\\lambda < 2 + 2\\beta$" if not r.stable
+                   else "does not converge")
+    else:
+        verdict = f"converges, $\\rho = {r.rate:.4f}$"
+        if np.isfinite(r.measured):
+            verdict += f" (measured {r.measured:.4f})"
+    f.path_title.set_text(f"$\\alpha = {r.lr:.4g}$, $\\beta = {r.beta:.3g}$: {verdict}")
+
+
+def _draw_map(f: _MomentumFigure, r: _Run, lr_max: float) -> None:
+    f.here.set_data([min(r.lr, lr_max)], [r.beta])
+
+
+def _draw_errors(f: _MomentumFigure, r: _Run) -> None:
+    kk = np.arange(r.steps + 1, dtype=np.float64)
+    ks = np.arange(len(r.path))
+    drawn = []
+    for i in range(2):
+        shown = np.abs(r.errors[:, i])
+        shown = np.where(shown > _FLOOR, shown, np.nan)
+        f.errors[i].set_data(ks, shown)
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            env = abs(r.errors[0, i]) * r.rates[i] ** kk
+        env = np.where(np.isfinite(env) & (env > _FLOOR) & (env < 1e12), env, np.nan)
+        f.envelopes[i].set_data(kk, env)
+        drawn += [shown, env]
+    # limits in steps (whole decades, 1-2-5 step counts): the static layer stays put
+    f.ax_err.set_xlim(0, nice_number(max(r.steps, 1)))
+    lo, hi = decade_limits(np.concatenate(drawn), low=_FLOOR, high=1e13)
+    # the bottom in three coarse steps, the top at least 10: the limits (and the static
+    # layer) stay put over most of a drag
+    lo = next((b for b in (1e-4, 1e-8, _FLOOR) if b <= lo), lo)
+    f.ax_err.set_ylim(lo, max(hi, 10.0))
+    f.err_title.set_text(f"errors per eigenvector: $\\rho_1 = {r.rates[0]:.3f}$ (slow), "
+                         f"$\\rho_2 = {r.rates[1]:.3f}$ (fast)")
+
+
+def _draw_phase(f: _MomentumFigure, r: _Run, i: int) -> None:
+    colour = _DIRECTION_COLOURS[i]
+    e, v = r.errors[:, i], r.velocities[:, i]
+    f.phase.set_data(e, v)
+    f.phase.set_color(colour)
+    f.phase_start.set_data(e[:1], v[:1])
+    f.phase_start.set_color(colour)
+    with np.errstate(invalid="ignore"):
+        px = nice_number(1.1 * max(float(np.nanmax(np.abs(e))), 1e-9))
+        pv = nice_number(1.1 * max(float(np.nanmax(np.abs(v))), 1e-9))
+    f.ax_phase.set_xlim(-px, px)
+    f.ax_phase.set_ylim(-pv, pv)
+    kind = "complex roots: a spiral" if r.complex_roots[i] else "real roots: no spiral"
+    f.phase_title.set_text(f"phase plot of the {('slow', 'fast')[i]} direction ({kind})")
 
 
 def momentum_explorer(
@@ -182,179 +417,36 @@ def momentum_explorer(
     if x0.shape != (2,):
         raise ValueError(f"start must have shape (2,), got {x0.shape}")
     fn = functions.quadratic(np.diag(lam))
-    A = fn.A
     opt_lr, opt_beta, opt_rate = theory.heavy_ball_optimal(lam)
     gd_lr = theory.gd_optimal_lr(lam)
     gd_rate = float(theory.gd_rate(gd_lr, lam))
     lr0 = gd_lr if lr is None else float(lr)
-
-    lr_max = 1.5
-    grid_a = np.linspace(0.0, lr_max, 301)
-    grid_b = np.linspace(0.0, 0.99, 199)
-    R = rate_map(lam, grid_a, grid_b)
-    colours = [plotting.COLORS["blue"], plotting.COLORS["vermillion"]]
-    names = [f"slow direction (λ = {lam[0]:g})", f"fast direction (λ = {lam[1]:g})"]
-    short = [f"slow (λ = {lam[0]:g})", f"fast (λ = {lam[1]:g})"]
-
-    with plotting.style():
-        fig = LayeredFigure(figsize=(10.0, 7.6))
-        (ax_path, ax_map), (ax_err, ax_phase) = fig.subplots(2, 2)
-        fig.subplots_adjust(left=0.085, right=0.97, bottom=0.07, top=0.9, wspace=0.28, hspace=0.42)
-        # (1) trajectory on the contours (the bowl never changes: contour it once)
-        grid = plotting.contour_grid(fn, (-3.0, 3.0), (-3.0, 3.0), resolution=121)
-        ax_path.contour(grid.X, grid.Y, grid.Z, levels=0.5 * lam[1] * np.linspace(0.1, 3.0, 14) ** 2,
-                        cmap="viridis", linewidths=0.7, alpha=0.8)
-        ax_path.plot([0.0], [0.0], marker="*", markersize=13, color="black", linestyle="none")
-        ax_path.plot([x0[0]], [x0[1]], marker="s", markersize=7, linestyle="none",
-                     color=plotting.COLORS["vermillion"], label="start", zorder=4)
-        (path_line,) = ax_path.plot([], [], marker="o", markersize=2.5, linewidth=1.2,
-                                    color=plotting.COLORS["vermillion"], label="heavy ball",
-                                    zorder=3)
-        ax_path.set_xlim(-3.0, 3.0)
-        ax_path.set_ylim(-3.0, 3.0)
-        ax_path.set_aspect("equal")
-        ax_path.set_xlabel(f"$x_1$ (eigenvalue {lam[0]:g})")
-        ax_path.set_ylabel(f"$x_2$ (eigenvalue {lam[1]:g})")
-        ax_path.legend(loc="lower right", fontsize=8)
-
-        # (2) the rate map, computed once
-        cmap = matplotlib.colormaps["viridis"].with_extremes(over="#d9d9d9")
-        image = ax_map.imshow(R, origin="lower", aspect="auto", cmap=cmap, vmin=0.0, vmax=1.0,
-                              extent=(grid_a[0], grid_a[-1], grid_b[0], grid_b[-1]),
-                              interpolation="nearest")
-        fig.colorbar(image, ax=ax_map, label="rate ρ", extend="max")
-        bb = np.linspace(0.0, 0.99, 50)
-        ax_map.plot((2 + 2 * bb) / lam[1], bb, color="white", linestyle="--", linewidth=1.2,
-                    label="edge αλmax = 2 + 2β")
-        ax_map.plot([opt_lr], [opt_beta], marker="*", markersize=14, color=plotting.COLORS["yellow"],
-                    markeredgecolor="black", linestyle="none", label="optimum")
-        ax_map.plot([gd_lr], [0.0], marker="D", markersize=7, color=plotting.COLORS["sky_blue"],
-                    markeredgecolor="black", linestyle="none", clip_on=False,
-                    label="best GD")
-        (here,) = ax_map.plot([], [], marker="o", markersize=10, markerfacecolor="none",
-                              markeredgewidth=2.2, color=plotting.COLORS["vermillion"],
-                              linestyle="none", label="(α, β)", clip_on=False)
-        ax_map.set_xlim(0.0, lr_max)
-        ax_map.set_ylim(0.0, 0.99)
-        ax_map.set_xlabel("step size α")
-        ax_map.set_ylabel("momentum β")
-        ax_map.grid(False)
-        ax_map.legend(loc="upper right", fontsize=7, framealpha=0.9)
-
-        # (3) error along each eigenvector
-        err_lines = []
-        theory_lines = []
-        for i in range(2):
-            (ln,) = ax_err.plot([], [], color=colours[i], marker="o", markersize=2.5,
-                                linewidth=1.2, label=short[i])
-            (th,) = ax_err.plot([], [], color=colours[i], linestyle="--", linewidth=1.0)
-            err_lines.append(ln)
-            theory_lines.append(th)
-        fast_log_axis(ax_err)
-        ax_err.set_xlabel("step k")
-        ax_err.set_ylabel("|e_i(k)|, error along eigenvector i")
-        ax_err.legend(loc="lower left", fontsize=7)
-
-        # (4) phase plot of one eigen-direction
-        ax_phase.axhline(0.0, color="0.6", linewidth=0.8)
-        ax_phase.axvline(0.0, color="0.6", linewidth=0.8)
-        (phase_line,) = ax_phase.plot([], [], marker="o", markersize=2.5, linewidth=1.0)
-        (phase_start,) = ax_phase.plot([], [], marker="s", markersize=7, linestyle="none")
-        ax_phase.plot([0.0], [0.0], marker="*", markersize=12, color="black", linestyle="none")
-        ax_phase.set_xlabel("position e_i(k)")
-        ax_phase.set_ylabel("velocity e_i(k) − e_i(k−1)")
-        fig.suptitle("Heavy-ball momentum on ½xᵀAx, eigenvalues "
-                     f"({lam[0]:g}, {lam[1]:g}), κ = {lam[1] / lam[0]:g}")
-        ax_map.set_title(f"rate map ρ(α, β), grey: diverges\n"
-                         f"optimum α* = {opt_lr:.4f}, β* = {opt_beta:.4f}", fontsize=10)
-        # everything else is drawn once (see LayeredFigure)
-        fig.add_dynamic(path_line, ax_path.title, here, ax_err, ax_phase)
+    lr_max, beta_max = 1.5, 0.99
+    f = _momentum_figure(lam, x0, lr_max, beta_max, (opt_lr, opt_beta), gd_lr)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
-        a = float(v["lr"])
-        b = float(v["beta"])
-        steps = int(v["steps"])
         i_dir = int(v["direction"])
-        res = descent.heavy_ball(fn.grad, x0, a, b, steps, on_divergence="stop",
-                                 divergence_threshold=_DRAW_LIMIT)
-        path = np.array(res.path)
-        errors = eigen_errors(path, A)
-        vel = np.vstack([np.zeros((1, 2)), np.diff(errors, axis=0)])
-        rates = np.array([float(theory.heavy_ball_rate(a, b, [l])) for l in lam])
-        rate = float(rates.max())
-        stable = bool(theory.heavy_ball_stable(a, b, lam))
-        T = 1.0 + b - a * lam
-        complex_roots = T * T < 4.0 * b
-        measured = _measured_rate(errors)
-        diverging = bool(rate >= 1.0 or res.diverged)
-
-        path_line.set_data(path[:, 0], path[:, 1])
-        here.set_data([min(a, lr_max)], [b])
-        ks = np.arange(len(path))
-        kk = np.arange(steps + 1, dtype=np.float64)
-        lows, highs = [], []
-        for i in range(2):
-            shown = np.abs(errors[:, i])
-            shown = np.where(shown > _FLOOR, shown, np.nan)
-            err_lines[i].set_data(ks, shown)
-            with np.errstate(over="ignore", under="ignore", divide="ignore"):
-                env = abs(errors[0, i]) * rates[i] ** kk
-            env = np.where(np.isfinite(env) & (env > _FLOOR) & (env < 1e12), env, np.nan)
-            theory_lines[i].set_data(kk, env)
-            for arr in (shown, env):
-                fin = arr[np.isfinite(arr)]
-                if fin.size:
-                    lows.append(float(fin.min()))
-                    highs.append(float(fin.max()))
-        ax_err.set_xlim(0, max(steps, 1))
-        lo = max(min(lows) if lows else 1e-6, _FLOOR)
-        hi = max(highs) if highs else 10.0
-        ax_err.set_ylim(lo / 3.0, min(hi * 3.0, 1e13))
-        ax_err.set_title(f"errors (dashed: theory ρᵏ): ρ = {rates[0]:.3f} slow, "
-                         f"{rates[1]:.3f} fast", fontsize=10)
-
-        c = colours[i_dir]
-        phase_line.set_data(errors[:, i_dir], vel[:, i_dir])
-        phase_line.set_color(c)
-        phase_start.set_data([errors[0, i_dir]], [vel[0, i_dir]])
-        phase_start.set_color(c)
-        px = np.abs(errors[:, i_dir]).max()
-        pv = np.abs(vel[:, i_dir]).max()
-        ax_phase.set_xlim(-1.1 * max(px, 1e-9), 1.1 * max(px, 1e-9))
-        ax_phase.set_ylim(-1.1 * max(pv, 1e-9), 1.1 * max(pv, 1e-9))
-        kind = "complex roots: spiral" if complex_roots[i_dir] else "real roots: no spiral"
-        ax_phase.set_title(f"phase plot, {short[i_dir]} ({kind})", fontsize=10)
-
-        if diverging:
-            verdict = "DIVERGES (outside 0 < αλ < 2 + 2β)" if not stable else "does not converge"
-        else:
-            verdict = f"converges: ρ = {rate:.4f}"
-            if np.isfinite(measured):
-                verdict += f", measured ≈ {measured:.4f}"
-        ax_path.set_title(f"α = {a:.4g}, β = {b:.3g}: {verdict}", fontsize=10)
+        r = _run(fn, lam, x0, float(v["lr"]), float(v["beta"]), int(v["steps"]))
+        _draw_path(f, r)
+        _draw_map(f, r, lr_max)
+        _draw_errors(f, r)
+        _draw_phase(f, r, i_dir)
         return {
-            "lr": a,
-            "beta": b,
-            "path": path,
-            "errors": errors,
-            "velocities": vel,
-            "rate": rate,
-            "rates": rates,
-            "measured_rate": measured,
-            "stable": stable,
-            "diverging": diverging,
-            "status": res.status,
-            "optimum": (opt_lr, opt_beta, opt_rate),
-            "gd_optimum": (gd_lr, gd_rate),
-            "direction": i_dir,
-            "complex_roots": complex_roots,
+            "lr": r.lr, "beta": r.beta, "path": r.path, "errors": r.errors,
+            "velocities": r.velocities, "rate": r.rate, "rates": r.rates,
+            "measured_rate": r.measured, "stable": r.stable, "diverging": r.diverging,
+            "status": r.status, "optimum": (opt_lr, opt_beta, opt_rate),
+            "gd_optimum": (gd_lr, gd_rate), "direction": i_dir,
+            "complex_roots": r.complex_roots,
         }
 
     controls = {
         "lr": widgets.log_slider("step size α", lr0, 0.01, lr_max),
-        "beta": widgets.slider("momentum β", float(beta), 0.0, 0.99, 0.01),
+        "beta": widgets.slider("momentum β", float(beta), 0.0, beta_max, 0.01),
         "steps": widgets.int_slider("steps", int(n_steps), 10, 200),
-        "direction": widgets.dropdown("phase plot", {names[0]: 0, names[1]: 1}, value=0),
+        "direction": widgets.dropdown("phase plot",
+                                      {f"slow direction (λ = {lam[0]:g})": 0,
+                                       f"fast direction (λ = {lam[1]:g})": 1}, value=0),
     }
 
     def to_optimum(ex: Explorer) -> None:
@@ -364,7 +456,7 @@ def momentum_explorer(
         ex.set(lr=gd_lr, beta=0.0)
 
     return Explorer(
-        fig, controls, update, static=static,
+        f.fig, controls, update, static=static,
         actions={"optimal α, β": to_optimum, "gradient descent (β = 0)": to_gd},
         caption="Drag α and β: the circle moves on the rate map, and the three other views "
                 "follow. The star is the optimum, the diamond gradient descent's best.",
@@ -387,6 +479,70 @@ def noisy_signal(n: int = 80, seed: int = 0) -> np.ndarray:
     return 2.0 + np.sin(2 * np.pi * t / n) + 0.6 * rng.normal(size=int(n))
 
 
+@dataclass
+class _EmaFigure:
+    fig: LayeredFigure
+    ema: Any
+    debiased: Any
+    ax_w: Any
+    weights: Any
+    window: Any
+    half: Any
+    title: Any
+    w_title: Any
+
+
+def _ema_figure(x: np.ndarray, n: int) -> _EmaFigure:
+    c = plotting.COLORS
+    t = np.arange(1, n + 1)
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.0, 3.9))
+        ax, ax_w = fig.subplots(1, 2, width_ratios=(1.35, 1.0))
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.26, top=0.84, wspace=0.22)
+        ax.plot(t, x, marker="o", markersize=3, linestyle="none", color="0.55",
+                label="values $x_t$")
+        (ema,) = ax.plot([], [], color=c["blue"], label="EMA $s_t$ (from $s_0 = 0$)")
+        (debiased,) = ax.plot([], [], color=c["vermillion"], linestyle="--",
+                              label="debiased $s_t / (1 - \\beta^t)$")
+        ax.set_xlim(0, n + 1)
+        ax.set_ylim(min(0.0, float(x.min())) - 0.2, float(x.max()) + 0.3)
+        ax.set_xlabel("step $t$")
+        ax.set_ylabel("value")
+        legend_outside(ax, side="below", bbox_to_anchor=(0.5, -0.2))
+        (weights,) = ax_w.plot([], [], marker="o", markersize=3, linewidth=1.0, color=c["blue"],
+                               label="weight $(1 - \\beta)\\beta^a$")
+        window = ax_w.axvline(0.0, color=c["vermillion"], linewidth=1.3,
+                              label="window $1/(1 - \\beta)$")
+        half = ax_w.axvline(0.0, color=c["green"], linewidth=1.3, linestyle="--",
+                            label="half-life")
+        ax_w.set_xlim(-1, min(n, 60))
+        ax_w.set_xlabel("age $a$ (steps ago)")
+        ax_w.set_ylabel("weight in the average")
+        legend_outside(ax_w, side="below", bbox_to_anchor=(0.5, -0.2))
+        title = fixed_title(ax, "", fontsize=10)
+        w_title = fixed_title(ax_w, "", fontsize=10)
+        fig.add_dynamic(ema, debiased, weights, window, half, title, w_title)
+    return _EmaFigure(fig, ema, debiased, ax_w, weights, window, half, title, w_title)
+
+
+def _draw_averages(f: _EmaFigure, t: np.ndarray, s: np.ndarray, sd: np.ndarray, b: float,
+                   window: float) -> None:
+    f.ema.set_data(t, s)
+    f.debiased.set_data(t, sd)
+    f.title.set_text(f"β = {b:.3g}: the EMA averages about the last {window:.3g} values")
+
+
+def _draw_weights(f: _EmaFigure, ages: np.ndarray, w: np.ndarray, window: float, half: float,
+                  newest: int, share: float) -> None:
+    f.weights.set_data(ages, w)
+    f.window.set_xdata([window, window])
+    f.half.set_xdata([half, half])
+    # limits in 1-2-5 steps: the static layer (ticks) stays put while β moves a little
+    f.ax_w.set_ylim(0.0, nice_limits(0.0, max(float(w[0]) * 1.05, 1e-3), pad=0.0)[1])
+    f.w_title.set_text(f"window {window:.3g} steps, half-life {half:.3g} steps\n"
+                       f"the newest {newest} values carry {100 * share:.0f} % of the weight")
+
+
 def ema_explorer(*, beta: float = 0.9, n: int = 80, static: bool | None = None) -> Explorer:
     """An exponential moving average of a noisy signal, with its weights by age.
 
@@ -401,31 +557,8 @@ def ema_explorer(*, beta: float = 0.9, n: int = 80, static: bool | None = None) 
     """
     x = noisy_signal(n)
     t = np.arange(1, n + 1)
-    with plotting.style():
-        fig = LayeredFigure(figsize=(10.5, 4.0))
-        ax, ax_w = fig.subplots(1, 2, width_ratios=(1.35, 1.0))
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.86, wspace=0.22)
-        ax.plot(t, x, marker="o", markersize=3, linestyle="none", color="0.55", label="values x_t")
-        (l_ema,) = ax.plot([], [], color=plotting.COLORS["blue"], label="EMA s_t (from s₀ = 0)")
-        (l_deb,) = ax.plot([], [], color=plotting.COLORS["vermillion"], linestyle="--",
-                           label="debiased s_t / (1 − βᵗ)")
-        ax.set_xlim(0, n + 1)
-        ax.set_ylim(min(0.0, float(x.min())) - 0.2, float(x.max()) + 0.3)
-        ax.set_xlabel("step t")
-        ax.set_ylabel("value")
-        ax.legend(loc="lower right", fontsize=8)
-        ages = np.arange(n)
-        (l_w,) = ax_w.plot([], [], marker="o", markersize=3, linewidth=1.0,
-                           color=plotting.COLORS["blue"], label="weight (1 − β)βᵃ")
-        l_win = ax_w.axvline(0.0, color=plotting.COLORS["vermillion"], linewidth=1.3,
-                             label="window 1/(1 − β)")
-        l_half = ax_w.axvline(0.0, color=plotting.COLORS["green"], linewidth=1.3,
-                              linestyle="--", label="half-life")
-        ax_w.set_xlim(-1, min(n, 60))
-        ax_w.set_xlabel("age a (steps ago)")
-        ax_w.set_ylabel("weight in the average")
-        ax_w.legend(loc="upper right", fontsize=8)
-        fig.add_dynamic(l_ema, l_deb, ax.title, ax_w)
+    ages = np.arange(n)
+    f = _ema_figure(x, n)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         b = float(v["beta"])
@@ -434,23 +567,14 @@ def ema_explorer(*, beta: float = 0.9, n: int = 80, static: bool | None = None) 
         w = averages.ema_weights(b, n)
         window = float(theory.ema_window(b))
         half = float(theory.ema_half_life(b)) if b > 0 else 0.0
-        l_ema.set_data(t, s)
-        l_deb.set_data(t, sd)
-        l_w.set_data(ages, w)
-        l_win.set_xdata([window, window])
-        l_half.set_xdata([half, half])
-        ax_w.set_ylim(0.0, max(float(w[0]) * 1.1, 1e-3))
         newest = int(np.ceil(window - 1e-9))
         share = float(w[:newest].sum())
-        ax.set_title(f"β = {b:.3g}: the EMA averages about the last {window:.3g} values",
-                     fontsize=10)
-        ax_w.set_title(f"window {window:.3g} steps, half-life {half:.3g} steps\n"
-                       f"the newest {newest} values carry {100 * share:.0f} % of the weight",
-                       fontsize=10)
+        _draw_averages(f, t, s, sd, b, window)
+        _draw_weights(f, ages, w, window, half, newest, share)
         return {"values": x, "ema": s, "debiased": sd, "weights": w, "window": window,
                 "half_life": half, "weight_in_window": share}
 
     controls = {"beta": widgets.slider("β", float(beta), 0.0, 0.99, 0.01)}
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Slide β towards 1: smoother, slower to react, and more biased "
                             "towards 0 at the start unless debiased.")

@@ -25,16 +25,18 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
-from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, NullFormatter
+from matplotlib.lines import Line2D
 
 from gdutils import _validate, data, gradcheck, nn
 from gdutils.display import plotting, widgets
+from gdutils.display.explorers._axes import decade_limits, fast_log_axis, fixed_title
+from gdutils.display.explorers._layers import LayeredFigure
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -210,7 +212,92 @@ def train_two_layer(X: np.ndarray, y: np.ndarray, width: int = 16, lr: float = 1
 
 
 def _region_colors(k: int) -> np.ndarray:
-    return np.array([to_rgba(plotting.PALETTE[c], 0.28) for c in range(k)])
+    """Light tints of the classes' colours, as opaque uint8 RGBA (the colour at 28 % on white).
+
+    An opaque uint8 image is drawn three times faster than a translucent float one.
+    """
+    rgba = np.array([to_rgba(plotting.PALETTE[c]) for c in range(k)])
+    tint = 1.0 - 0.28 * (1.0 - rgba[:, :3])
+    return np.concatenate([np.round(255 * tint), np.full((k, 1), 255.0)], axis=1).astype(np.uint8)
+
+
+@dataclass
+class _BoundaryFigure:
+    fig: LayeredFigure
+    ax: Any
+    ax_loss: Any
+    image: Any
+    points: Any
+    curve: Any
+    marker: Any
+    title: Any
+    loss_title: Any
+
+
+def _boundary_figure(res: int) -> _BoundaryFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.5, 4.7))
+        # fixed margins: a layout engine would measure every text at each redraw
+        fig.subplots_adjust(left=0.065, right=0.985, bottom=0.2, top=0.9, wspace=0.22)
+        ax, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
+        image = ax.imshow(np.zeros((res, res, 4), np.uint8), origin="lower", aspect="auto",
+                          interpolation="nearest", zorder=0)
+        points = ax.scatter([], [], s=14, edgecolor="0.15", linewidth=0.4, zorder=3)
+        ax.grid(False)                # the regions cover the whole axes
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        (curve,) = ax_loss.plot([], [], color=c["blue"], label="training loss")
+        (marker,) = ax_loss.plot([], [], "o", color=c["vermillion"], label="the step shown")
+        fast_log_axis(ax_loss, numticks=6)
+        ax_loss.set_xlabel("step of gradient descent")
+        ax_loss.set_ylabel("mean cross-entropy")
+        region = Line2D([], [], marker="s", markersize=9, linestyle="none",
+                        color=_region_colors(1)[0] / 255.0, label="region of a predicted class")
+        point = Line2D([], [], marker="o", markersize=5, linestyle="none", color=c["blue"],
+                       markeredgecolor="0.15", label="training point (colour: its class)")
+        fig.legend(handles=[region, point, curve, marker], loc="lower center", ncols=4,
+                   fontsize=8, frameon=False)
+        title = fixed_title(ax, "", fontsize=10)
+        loss_title = fixed_title(ax_loss, "", fontsize=10)
+        # the points are drawn over the regions, so they are redrawn after them
+        fig.add_dynamic(image, points, curve, marker, title, loss_title)
+    return _BoundaryFigure(fig, ax, ax_loss, image, points, curve, marker, title, loss_title)
+
+
+def _show_dataset(f: _BoundaryFigure, name: str, X: np.ndarray, y: np.ndarray,
+                  extent: tuple[float, ...]) -> None:
+    """The data set's points and window (the window is in the static layer's key)."""
+    f.fig.static_key = name
+    f.points.set_offsets(X)
+    f.points.set_facecolor([plotting.PALETTE[c] for c in y])
+    f.image.set_extent(extent)
+    f.ax.set_xlim(extent[0], extent[1])
+    f.ax.set_ylim(extent[2], extent[3])
+
+
+def _draw_regions(f: _BoundaryFigure, params: dict[str, np.ndarray], pts: np.ndarray,
+                  X: np.ndarray, y: np.ndarray, res: int) -> float:
+    """The predicted class everywhere; returns the training accuracy (NaN if it blew up)."""
+    with np.errstate(all="ignore"):
+        scores = predict(params, pts)
+        pred_X = predict(params, X)
+    finite = bool(np.all(np.isfinite(scores)))
+    labels = np.argmax(np.nan_to_num(scores, nan=0.0), axis=1).reshape(res, res)
+    k = int(y.max()) + 1
+    f.image.set_data(_region_colors(k)[labels] if finite else np.full((res, res, 4), 255, np.uint8))
+    return float(np.mean(np.argmax(pred_X, axis=1) == y)) if finite else float("nan")
+
+
+def _draw_loss(f: _BoundaryFigure, losses: np.ndarray, step: int, max_steps: int) -> float:
+    taken = len(losses)
+    f.curve.set_data(np.arange(taken), losses if taken else [])
+    loss_here = float(losses[step]) if step < taken else float("nan")
+    f.marker.set_data([step], [loss_here])
+    f.ax_loss.set_xlim(0, max_steps)
+    good = losses[np.isfinite(losses) & (losses > 0)] if taken else np.array([])
+    f.ax_loss.set_ylim(*decade_limits(good, low=1e-4, high=1e6, min_decades=1))
+    return loss_here
 
 
 def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
@@ -253,70 +340,28 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
             cache.popitem(last=False)
         return out
 
-    with plotting.style():
-        fig = Figure(figsize=(10.5, 4.4))
-        # fixed margins: a layout engine would measure every text at each redraw
-        fig.subplots_adjust(left=0.065, right=0.985, bottom=0.12, top=0.91, wspace=0.22)
-        ax, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
-        image = ax.imshow(np.zeros((res, res, 4)), origin="lower", aspect="auto",
-                          interpolation="nearest", zorder=0)
-        points = ax.scatter([], [], s=14, edgecolor="white", linewidth=0.4, zorder=3)
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
-        (curve,) = ax_loss.plot([], [], color=plotting.COLORS["blue"], label="training loss")
-        (marker,) = ax_loss.plot([], [], "o", color=plotting.COLORS["vermillion"],
-                                 label="shown step")
-        ax_loss.set_yscale("log")
-        ax_loss.yaxis.set_major_locator(LogLocator(numticks=6))
-        ax_loss.yaxis.set_minor_formatter(NullFormatter())
-        ax_loss.set_xlabel("step of gradient descent")
-        ax_loss.set_ylabel("mean cross-entropy")
-        ax_loss.legend(loc="upper right")
-    state: dict[str, Any] = {"dataset": None}
+    f = _boundary_figure(res)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         name = v["dataset"]
         X, y = sets[name]
-        if state["dataset"] != name:
-            k = int(y.max()) + 1
-            points.set_offsets(X)
-            points.set_facecolor([plotting.PALETTE[c] for c in y])
-            _, extent = grids[name]
-            image.set_extent(extent)
-            ax.set_xlim(extent[0], extent[1])
-            ax.set_ylim(extent[2], extent[3])
-            state.update(dataset=name, k=k)
+        pts, extent = grids[name]
+        _show_dataset(f, name, X, y, extent)
         out = run(name, int(v["width"]), float(v["lr"]), float(v["init scale"]))
-        taken = len(out["losses"])
         step = max(s for s in out["snapshots"] if s <= int(v["step"]))
         params = out["snapshots"][step]
-        pts, _ = grids[name]
-        with np.errstate(all="ignore"):
-            scores = predict(params, pts)
-            pred_X = predict(params, X)
-        finite = bool(np.all(np.isfinite(scores)))
-        labels = np.argmax(np.nan_to_num(scores, nan=0.0), axis=1).reshape(res, res)
-        image.set_data(_region_colors(state["k"])[labels] if finite
-                       else np.zeros((res, res, 4)))
-        accuracy = float(np.mean(np.argmax(pred_X, axis=1) == y)) if finite else float("nan")
+        accuracy = _draw_regions(f, params, pts, X, y, res)
         dead = dead_units(params, X)
         losses = out["losses"]
-        curve.set_data(np.arange(taken), losses if taken else [])
-        loss_here = float(losses[step]) if step < taken else float("nan")
-        marker.set_data([step], [loss_here])
-        ax_loss.set_xlim(0, max_steps)
-        good = losses[np.isfinite(losses) & (losses > 0)] if taken else np.array([])
-        if good.size:
-            ax_loss.set_ylim(max(good.min() * 0.5, 1e-4), max(good.max() * 2.0, 1e-3))
-        diverged_at = taken - 1 if out["status"] == "diverged" else None
-        ax.set_title(f"{name}: width {int(v['width'])}, step {step} — training accuracy "
-                     + (f"{accuracy:.1%}" if math.isfinite(accuracy) else "n/a")
-                     + (f", {dead} dead ReLU{'s' if dead != 1 else ''}" if dead else ""),
-                     fontsize=10)
-        ax_loss.set_title("loss during training" + (
+        loss_here = _draw_loss(f, losses, step, max_steps)
+        diverged_at = len(losses) - 1 if out["status"] == "diverged" else None
+        f.title.set_text(f"{name}: width {int(v['width'])}, step {step} — training accuracy "
+                         + (f"{accuracy:.1%}" if math.isfinite(accuracy) else "n/a")
+                         + (f", {dead} dead ReLU{'s' if dead != 1 else ''}" if dead else ""))
+        f.loss_title.set_text("loss during training" + (
             f" — DIVERGED at step {diverged_at} (learning rate or init scale too large)"
-            if diverged_at is not None else f" (lr {float(v['lr']):.3g}, init ×{float(v['init scale']):.3g})"),
-            fontsize=10)
+            if diverged_at is not None
+            else f" (lr {float(v['lr']):.3g}, init ×{float(v['init scale']):.3g})"))
         return {"dataset": name, "step": step, "accuracy": accuracy, "loss": loss_here,
                 "dead_units": dead,
                 "losses": losses.copy(), "status": out["status"], "diverged_at": diverged_at,
@@ -329,7 +374,7 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
         "init scale": widgets.log_slider("init scale", float(init_scale), 1e-2, 1e2),
         "step": widgets.int_slider("step", max_steps, 0, max_steps, every),
     }
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Full-batch gradient descent on a two-layer ReLU network. Tiny "
                             "initial weights start slowly; a huge initial scale starts from a huge "
                             "loss; too large a learning rate kills hidden units (a dead ReLU is "
@@ -415,10 +460,12 @@ def measure_costs(widths: Sequence[int] = (2, 4, 8, 16, 32, 64, 128), n_in: int 
 
 
 def plot_costs(costs: dict[str, np.ndarray], ax: Axes | None = None, *,
-               unit: str = "seconds") -> Axes:
+               unit: str = "seconds", legend: str = "inside") -> Axes:
     """Log–log plot of :func:`measure_costs`: cost of one gradient against the parameter count.
 
     ``unit="seconds"`` plots times; ``unit="forward passes"`` divides by one forward pass.
+    ``legend="right"`` puts the legend beside the axes (leave room for it) instead of in its
+    upper left corner, above the curves.
     """
     if unit not in ("seconds", "forward passes"):
         raise ValueError(f"unit must be 'seconds' or 'forward passes', got {unit!r}")
@@ -430,18 +477,22 @@ def plot_costs(costs: dict[str, np.ndarray], ax: Axes | None = None, *,
 
             _, ax = plt.subplots(figsize=(6.8, 4.2))
         ax.loglog(P, costs["fd_s"] / scale, "o-", color=plotting.COLORS["vermillion"],
-                  label="finite differences (2P forward passes)")
+                  label="finite differences ($2P$ forward passes)")
         ax.loglog(P, costs["backprop_s"] / scale, "s-", color=plotting.COLORS["blue"],
                   label="backpropagation (1 forward + 1 backward)")
         ax.loglog(P, costs["forward_s"] / scale, "^--", color="0.45", label="one forward pass")
         # the count alone: 2P forward passes (the measurement adds the loop's own overhead)
         ax.loglog(P, 2 * P * costs["forward_s"] / scale, ":", color=plotting.COLORS["vermillion"],
-                  alpha=0.7, label="exactly 2P forward passes")
-        ax.set_xlabel("number of parameters P")
+                  alpha=0.7, label="exactly $2P$ forward passes")
+        ax.set_xlabel("number of parameters $P$")
         ax.set_ylabel("cost of one gradient (" + ("s" if unit == "seconds"
                                                   else "in forward passes") + ")")
         ax.set_title("Cost of one gradient: finite differences vs backpropagation (measured)")
-        ax.legend(loc="upper left", fontsize=8)
+        if legend == "right":
+            ax.legend(loc="upper left", bbox_to_anchor=(1.03, 1.0), fontsize=8, frameon=False,
+                      borderaxespad=0.0)
+        else:
+            ax.legend(loc="upper left", fontsize=8)
     return ax
 
 
@@ -457,28 +508,34 @@ def cost_explorer(costs: dict[str, np.ndarray] | None = None, *,
         costs = measure_costs()
     widths = [int(w) for w in costs["widths"]]
     with plotting.style():
-        fig = Figure(figsize=(7.6, 4.6))
-        fig.subplots_adjust(left=0.11, right=0.97, bottom=0.11, top=0.92)  # no layout engine: cheap redraws
+        fig = LayeredFigure(figsize=(9.6, 4.4))
+        fig.subplots_adjust(left=0.09, right=0.62, bottom=0.12, top=0.86)  # legend at the right
         ax = fig.add_subplot()
     holder: dict[str, Any] = {"unit": None, "marks": None}
+
+    def replot(unit: str) -> None:
+        """A new unit: the curves from scratch (the static layer), the marks on top."""
+        ax.clear()
+        plot_costs(costs, ax, unit=unit, legend="right")
+        (mark,) = ax.plot([], [], "o", markersize=14, markerfacecolor="none",
+                          markeredgecolor="black", markeredgewidth=1.5, zorder=5)
+        holder.update(unit=unit, marks=mark, title=fixed_title(ax, "", fontsize=9.5))
+        fig.static_key = unit
+        fig.set_dynamic(mark, holder["title"])
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         unit = v["unit"]
         i = widths.index(int(v["width"]))
         if holder["unit"] != unit:
-            ax.clear()
-            plot_costs(costs, ax, unit=unit)
-            (mark,) = ax.plot([], [], "o", markersize=14, markerfacecolor="none",
-                              markeredgecolor="black", markeredgewidth=1.5, zorder=5)
-            holder.update(unit=unit, marks=mark)
+            replot(unit)
         scale = costs["forward_s"][i] if unit == "forward passes" else 1.0
         P = float(costs["n_params"][i])
         holder["marks"].set_data([P, P], [costs["fd_s"][i] / scale, costs["backprop_s"][i] / scale])
         speedup = float(costs["fd_s"][i] / costs["backprop_s"][i])
-        ax.set_title(f"width {widths[i]}: P = {int(P)} parameters — finite differences "
-                     f"{int(costs['fd_forward_calls'][i])} forward passes, "
-                     f"{costs['fd_s'][i] * 1e3:.1f} ms; backprop {costs['backprop_s'][i] * 1e3:.2f} ms "
-                     f"(×{speedup:.0f})", fontsize=9)
+        holder["title"].set_text(
+            f"width {widths[i]}: P = {int(P)} parameters\nfinite differences "
+            f"{int(costs['fd_forward_calls'][i])} forward passes, {costs['fd_s'][i] * 1e3:.1f} ms; "
+            f"backprop {costs['backprop_s'][i] * 1e3:.2f} ms (×{speedup:.0f})")
         return {"width": widths[i], "n_params": int(P), "fd_s": float(costs["fd_s"][i]),
                 "backprop_s": float(costs["backprop_s"][i]),
                 "forward_s": float(costs["forward_s"][i]), "speedup": speedup,
