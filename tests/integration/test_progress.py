@@ -78,3 +78,17 @@ def test_right_wrong_and_endless_answers(tmp_path: Path) -> None:
     assert got["ex4-tests-stopping"].hint == pg.NOT_ANSWERED
     assert report.passed == 1
     assert "✓ ex2-tests" in report.render() and "1/5 tests pass" in report.render()
+
+
+def test_runs_inside_a_running_event_loop(tmp_path: Path) -> None:
+    """From a Jupyter cell (or any caller already inside an event loop) it still reports."""
+    import asyncio
+
+    path = learner_copy(tmp_path, {"ex2-answer": solution("ex2-answer")})
+
+    async def from_a_cell() -> list[pg.NotebookReport]:
+        return pg.check([(NB, path, RELEASED)], cell_timeout=20)
+
+    [report] = asyncio.run(from_a_cell())
+    assert report.problem is None, report.problem
+    assert {t.grade_id for t in report.tests if t.passed} == {"ex2-tests"}

@@ -352,8 +352,24 @@ def check(items: list[tuple[str, Path, Path]], workers: int = WORKERS,
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     bar = Progress(len(items), "checking", stream)
-    return asyncio.run(_run_all(items, min(workers, max(len(items), 1)), cell_timeout,
-                                notebook_timeout, bar))
+    n = min(workers, max(len(items), 1))
+    return _run_in_own_loop(lambda: _run_all(items, n, cell_timeout, notebook_timeout, bar))
+
+
+def _run_in_own_loop(make: Any) -> Any:
+    """``asyncio.run(make())``, also where this thread already runs an event loop.
+
+    Called from a Jupyter kernel's cell (or any caller inside a running loop) ``asyncio.run``
+    refuses to start: the coroutine then runs in a fresh loop on a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gd-progress") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def marks(stream: TextIO) -> tuple[str, str]:
