@@ -48,8 +48,12 @@ _TAG_JS = r"""
         : c.contains('widget-checkbox') ? 'checkbox'
         : c.contains('widget-dropdown') ? 'dropdown'
         : c.contains('widget-button') ? 'button' : 'other';
-      const label = el.querySelector('.widget-label, .widget-label-basic span');
-      controls.push({index: i, kind, label: ((label && label.innerText) || el.innerText || '').trim()});
+      // a check box's description is the span on its right; its left-hand .widget-label is
+      // hidden and holds only a zero-width space
+      const label = el.querySelector('.widget-label-basic span')
+        || [...el.querySelectorAll('.widget-label')].find(l => getComputedStyle(l).display !== 'none');
+      const text = ((label && label.innerText) || el.innerText || '').replace(/\u200b/g, '').trim();
+      controls.push({index: i, kind, label: text});
     });
     const cell = box.closest('.jp-Cell');
     out.push({index: k, cell: cells.indexOf(cell), controls,

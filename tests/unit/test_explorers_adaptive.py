@@ -180,12 +180,106 @@ def test_effective_lr_explorer_state_matches_the_history_helper() -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# runs reused across redraws: extending or cutting one gives what a fresh run gives
+
+
+def _cold_race(function: str, lrs: dict, n_steps: int) -> dict:
+    adaptive._run.cache_clear()
+    adaptive._RACE_RUNS._runs.clear()
+    return adaptive.race(function, lrs, n_steps)
+
+
+@pytest.mark.parametrize("lr_gd", [2e-3, 0.1])  # converging, and diverging after a few steps
+def test_race_runs_cut_and_extended_match_fresh_runs(lr_gd: float) -> None:
+    lrs = {"GD": lr_gd}
+    cold_long = _cold_race("Rosenbrock", lrs, 900)
+    k = cold_long["GD"].n_iter
+    budgets = [900, 300, 1200, 50] + ([k, k + 1, max(k - 1, 1)] if k < 900 else [])
+    warm = {n: adaptive.race("Rosenbrock", lrs, n) for n in budgets}   # one resumed run each
+    for n in budgets:
+        cold = _cold_race("Rosenbrock", lrs, n)
+        for name in adaptive.OPTIMISERS:
+            np.testing.assert_array_equal(warm[n][name].path, cold[name].path)
+            np.testing.assert_array_equal(warm[n][name].losses, cold[name].losses)
+            assert warm[n][name].status == cold[name].status
+            assert warm[n][name].n_iter == cold[name].n_iter
+    fn = functions.rosenbrock()
+    ref = descent.run_optimizer(lambda p: optim.SGD(p, lr=2e-3), fn.grad, (-1.2, 1.0), 1200, f=fn)
+    if lr_gd == 2e-3:
+        np.testing.assert_allclose(warm[1200]["GD"].path, ref.path, rtol=1e-12)
+
+
+def test_effective_lr_explorer_steps_cut_and_extend_the_same_run() -> None:
+    ex = adaptive.effective_lr_explorer(static=True)
+    fn = adaptive.rotated_bowl(30.0)
+    x0 = adaptive.rotated_start(30.0)
+    for lr, steps in ((0.05, 300), (0.05, 120), (0.05, 800), (0.3, 800), (0.3, 40)):
+        ex.set(angle=30.0, lr=lr, steps=steps)
+        path, eff = adaptive.effective_lr_history("Adam", fn.grad, x0, lr, steps)
+        np.testing.assert_array_equal(ex.state["path"], path)
+        np.testing.assert_array_equal(ex.state["eff"], eff)
+        assert ex.state["diverged"] == (len(path) < steps + 1)
+
+
+def test_effective_lr_rates_stay_within_the_fixed_axis() -> None:
+    lo, hi = adaptive._EFF_RANGE
+    for name in ("GD", "Adagrad", "RMSprop", "Adam"):
+        for angle in (0.0, 45.0, 90.0):
+            fn = adaptive.rotated_bowl(angle)
+            for lr in (1e-3, 0.03, 1.0):
+                with np.errstate(all="ignore"):
+                    _, eff = adaptive.effective_lr_history(name, fn.grad,
+                                                           adaptive.rotated_start(angle), lr, 1000)
+                eff = eff[np.isfinite(eff)]
+                assert lo <= eff.min() and eff.max() <= hi, (name, angle, lr)
+
+
+# --------------------------------------------------------------------------------------------
 # static mode, labels, layered figure (speed is measured in bench/explorers.py)
 
 
+@pytest.mark.parametrize("factory", [adaptive.race_explorer, adaptive.effective_lr_explorer])
+def test_cached_frames_equal_full_renders_after_every_control(factory) -> None:
+    """The static layer holds nothing a control changes: after each change the cached frame is
+    pixel for pixel the frame rendered from scratch, and the PNG shows it."""
+    from gdutils.display import widgets
+
+    ex = factory(static=False)
+    for control, widget in ex.controls.items():
+        for value in widgets.alternative_values(widget):
+            ex.set(**{control: value})
+            cached = np.array(ex.figure.render_rgba(widgets.DPI))
+            fresh = np.array(ex.figure.render_rgba(widgets.DPI, cached=False))
+            assert cached.shape == fresh.shape
+            assert np.array_equal(cached, fresh), (control, value,
+                                                   int(np.any(cached != fresh, axis=-1).sum()))
+            assert widgets.encode_png(cached) == widgets.encode_png(
+                np.array(ex.figure.render_rgba(widgets.DPI)))
 
 
+def test_race_legend_is_off_the_data_and_colours_are_distinct() -> None:
+    from gdutils.display import plotting
 
+    ex = adaptive.race_explorer(static=True)
+    fig = ex.figure
+    assert not any(ax.get_legend() for ax in fig.axes)
+    (legend,) = fig.legends
+    renderer = fig.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    for ax in fig.axes:
+        assert not box.overlaps(ax.get_window_extent(renderer))
+    colours = [line.get_color() for line in legend.get_lines()[: len(adaptive.OPTIMISERS)]]
+    assert len(set(colours)) == len(adaptive.OPTIMISERS)
+    assert not {plotting.COLORS["orange"], plotting.COLORS["vermillion"]} <= set(colours)
+
+
+def test_function_change_redraws_once_with_the_tuned_rates() -> None:
+    ex = adaptive.race_explorer(static=False)
+    n = ex.n_draws
+    ex.controls["function"].value = "Beale"          # as a learner picks it
+    assert ex.n_draws == n + 1
+    assert ex.state["lrs"] == adaptive.RACE_FUNCTIONS["Beale"]["lrs"]
+    assert ex.values["lr_Adam"] == pytest.approx(adaptive.RACE_FUNCTIONS["Beale"]["lrs"]["Adam"])
 
 def test_layered_figure_other_savefig_calls_draw_everything(tmp_path) -> None:
     ex = adaptive.effective_lr_explorer(static=True)

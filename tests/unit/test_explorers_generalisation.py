@@ -3,11 +3,16 @@ and the early-stopping path, checked against gdutils' reference code."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from matplotlib.axes import Axes
 
 from gdutils import data, losses, training
+from gdutils.display import widgets
 from gdutils.display.explorers import generalisation as gx
+from gdutils.display.explorers._layers import LayeredFigure
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +155,88 @@ def test_redraws_are_cheap(poly_explorer) -> None:
     poly_explorer.set(degree=9, **{"right panel": "validation curve"})
     assert cpu(poly_explorer) < 0.3
     assert cpu(gx.early_stopping_explorer(static=False)) < 0.3
+
+
+# --------------------------------------------------------------------------------------------
+# the layered redraw: the frame shown is the frame a full draw gives, and drags stay cheap
+
+
+def _shown(ex) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
+
+
+def _moves(ex, seed: int) -> list[dict]:
+    """Every other value of every control, then random settings (back and forth: cached layers)."""
+    moves = [{c: v} for c, w in ex.controls.items() for v in widgets.alternative_values(w)]
+    rng = np.random.default_rng(seed)
+    for _ in range(8):
+        name = list(ex.controls)[int(rng.integers(len(ex.controls)))]
+        options = widgets.alternative_values(ex.controls[name])
+        moves.append({name: options[int(rng.integers(len(options)))]})
+    return moves
+
+
+@pytest.mark.parametrize("make", [
+    lambda: gx.polynomial_explorer(static=False),
+    lambda: gx.early_stopping_explorer(static=False),
+    lambda: gx.early_stopping_explorer(np.linspace(2.0, 1.0, 40),
+                                       np.r_[np.linspace(3, 1, 20), np.linspace(1, 2, 20)],
+                                       patience=3, static=False),
+], ids=["polynomial", "early stopping", "early stopping, given curves"])
+def test_cached_frame_equals_a_fresh_render(make) -> None:
+    ex = make()
+    assert isinstance(ex.figure, LayeredFigure)
+    # no whole Axes redrawn per frame: only lines, points and titles
+    assert not any(isinstance(a, Axes) for a in ex.figure.dynamic)
+    for move in _moves(ex, seed=12):
+        ex.set(**move)
+        fresh = ex.figure.render_rgba(widgets.DPI, cached=False)
+        # exactly equal: the dynamic artists are drawn the same way over either static layer
+        assert np.array_equal(_shown(ex), fresh), f"after {move} the cached frame differs"
+
+
+def test_drags_keep_the_static_layer() -> None:
+    ex = gx.polynomial_explorer(static=False)
+    before = ex.figure.n_static_renders
+    for k in [*range(16), *range(14, -1, -1)]:
+        ex.set(degree=k)      # the validation curve does not depend on the degree
+    ex.set(**{"right panel": "learning curve"})
+    for m in range(8, 201, 6):
+        ex.set(**{"training points": m})      # nor the learning curve on the size
+    assert ex.figure.n_static_renders - before <= 1
+    es = gx.early_stopping_explorer(static=False)
+    before = es.figure.n_static_renders
+    for p in range(1, 201, 7):
+        es.set(patience=p, min_delta=round(0.001 * (p % 50), 3))
+    assert es.figure.n_static_renders == before
+
+
+def test_mse_axis_moves_in_steps_of_three_decades() -> None:
+    assert gx._mse_limits(np.array([0.03, 0.09, 2.0])) == (1e-2, 1e1)
+    assert gx._mse_limits(np.array([0.03, 50.0])) == (1e-2, 1e4)
+    assert gx._mse_limits(np.array([1e-4, 3e6])) == (1e-5, 1e7)
+    assert gx._mse_limits(np.array([1e-4, 1e12])) == (1e-5, 1e7)    # capped: runs off the top
+
+
+def test_nothing_diagnostic_is_printed_or_drawn(capsys) -> None:
+    import re
+
+    from matplotlib.text import Text
+
+    for ex in (gx.polynomial_explorer(static=False), gx.early_stopping_explorer(static=False)):
+        for move in _moves(ex, seed=3):
+            ex.set(**move)
+            texts = " | ".join(t.get_text() for t in ex.figure.findobj(Text))
+            assert not re.search(r"\d\s*ms\b|redraw|render|timing|seconds", texts), texts
+    out, err = capsys.readouterr()
+    assert out == "" and err == ""
+
+
+def test_lambda_is_written_in_mathtext() -> None:
+    assert gx._lam_text(0.0) == "$\\lambda = 0$"
+    assert gx._lam_text(0.0316) == "$\\lambda = 0.0316$"
+    assert gx._lam_text(1e-8) == "$\\lambda = 10^{-8}$"
+    assert gx._lam_text(5.01e-6) == "$\\lambda = 5 \\times 10^{-6}$"
+    assert gx._lam_text(9.97e-5) == "$\\lambda = 10^{-4}$"

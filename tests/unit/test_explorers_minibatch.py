@@ -3,10 +3,13 @@ against gdutils' reference loops."""
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
 from gdutils import data, schedules, training
+from gdutils.display import widgets
 from gdutils.display.explorers import minibatch as mbx
 
 
@@ -108,10 +111,88 @@ def _redraw_cpu_seconds(ex) -> float:
 def test_redraw_is_cheap(paths_explorer, time_explorer) -> None:
     ex = paths_explorer
     ex.set(**{"batch size": 16, "lr": 0.05, "schedule": "constant", "epochs": 3, "runs": 3})
-    # about 0.1 s of CPU per redraw here (PNG encoding included); the bound leaves room for
+    # about 0.05 s of CPU per redraw here (PNG encoding included); the bound leaves room for
     # slower machines
     assert _redraw_cpu_seconds(ex) < 0.3
     assert _redraw_cpu_seconds(time_explorer) < 0.3
+
+
+def _pixels_unlike_a_full_draw(ex) -> int:
+    """Pixels of the frame shown (the PNG) that differ from the same figure drawn in full."""
+    from PIL import Image
+
+    shown = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
+    full = np.asarray(ex.figure.render_rgba(widgets.DPI, cached=False))
+    assert shown.shape == full.shape
+    return int(np.count_nonzero(np.any(shown != full, axis=-1)))
+
+
+def _every_value_of_every_control(ex):
+    for control, widget in ex.controls.items():
+        for value in [*widgets.alternative_values(widget), widget.value]:
+            yield control, value
+
+
+def test_paths_frames_match_a_full_draw() -> None:
+    # the static layer (contours, axes, legend) must hold nothing a control changes: every
+    # frame, cached or not, is exactly what a full draw gives
+    ex = mbx.sgd_paths_explorer(static=False)
+    moves = [*_every_value_of_every_control(ex),
+             ("lr", 1.0), ("epochs", 10), ("batch size", 1), ("runs", 5), ("lr", 0.001),
+             ("epochs", 1), ("batch size", 256), ("lr", 0.05)]
+    for control, value in moves:
+        ex.set(**{control: value})
+        assert _pixels_unlike_a_full_draw(ex) == 0, f"after {control} = {value!r}"
+
+
+def test_time_frames_match_a_full_draw(time_explorer) -> None:
+    ex = time_explorer
+    sizes = [k for k in ex.controls if k != "x-axis"]
+    moves = [*_every_value_of_every_control(ex),
+             *[(k, False) for k in sizes], ("x-axis", "seconds (measured)"),
+             *[(k, True) for k in sizes], ("x-axis", "epochs")]
+    for control, value in moves:
+        ex.set(**{control: value})
+        assert _pixels_unlike_a_full_draw(ex) == 0, f"after {control} = {value!r}"
+
+
+def test_moving_runs_and_seed_keeps_the_static_layer(paths_explorer) -> None:
+    ex = paths_explorer
+    ex.set(**{"batch size": 16, "lr": 0.05, "schedule": "constant", "epochs": 3, "runs": 3,
+              "seed": 0})
+    before = ex.figure.n_static_renders
+    for runs, seed in [(1, 0), (5, 0), (2, 7), (4, 13), (3, 20)]:
+        ex.set(runs=runs, seed=seed)
+    assert ex.figure.n_static_renders == before
+
+
+def test_fewer_runs_are_the_first_of_more(paths_explorer) -> None:
+    # the runs are computed once for the most the slider offers; fewer shows the first ones
+    ex = paths_explorer
+    ex.set(**{"batch size": 4, "lr": 0.1, "schedule": "step", "epochs": 2, "runs": 5, "seed": 2})
+    five = ex.state
+    ex.set(runs=2)
+    two = ex.state
+    assert two["paths"].shape[0] == 2 and two["losses"].shape[0] == 2
+    assert np.array_equal(two["paths"], five["paths"][:2])
+    assert np.array_equal(two["final_gap"], five["final_gap"][:2])
+    two["paths"][:] = 0.0  # the state is the caller's: changing it changes no later frame
+    ex.set(runs=5)
+    assert np.array_equal(ex.state["paths"], five["paths"])
+
+
+def test_legend_fades_the_batch_sizes_hidden(time_explorer) -> None:
+    ex = time_explorer
+    sizes = [k for k in ex.controls if k != "x-axis"]
+    for k in sizes:
+        ex.set(**{k: True})
+    ex.set(**{sizes[1]: False})
+    (veil,) = [a for a in ex.figure.artists if hasattr(a, "faded")]
+    assert veil.faded == {256}
+    legend = ex.figure.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == sizes   # every run stays listed
+    ex.set(**{sizes[1]: True})
+    assert veil.faded == set()
 
 
 def test_controls_reject_values_a_learner_cannot_pick(paths_explorer) -> None:

@@ -201,7 +201,8 @@ class PixelImage(Artist):
             ri = np.clip(((ys - py0) / (py1 - py0) * rows).astype(int), 0, rows - 1)
             self._index = (key, ri, ci)
         _, ri, ci = self._index
-        pixels = self._data[ri[:, None], ci[None, :]]
+        # two 1-D takes: the same pixels as fancy indexing with a grid, many times faster
+        pixels = self._data.take(ri, axis=0).take(ci, axis=1)
         gc = renderer.new_gc()
         gc.set_clip_rectangle(clip)
         renderer.draw_image(gc, int(round(left)), int(round(bottom)), pixels)

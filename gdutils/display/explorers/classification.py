@@ -24,6 +24,7 @@ so that points stay visible on a shaded region of their own colour.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +35,8 @@ from matplotlib.patches import Polygon
 
 from gdutils import data, descent, losses
 from gdutils.display import plotting, widgets
-from gdutils.display.explorers._axes import decade_limits, fixed_title, nice_limits
-from gdutils.display.explorers._layers import LayeredFigure
+from gdutils.display.explorers._axes import decade_limits, fixed_title, nice_number
+from gdutils.display.explorers._layers import LayeredFigure, PixelImage
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -175,8 +176,8 @@ class _BoundaryFigure:
     ax: Any
     ax_loss: Any
     ax_norm: Any
-    image: Any
-    scatter: dict[int, Any]
+    image: PixelImage
+    points: dict[int, Any]
     boundary: Any
     low: Any
     high: Any
@@ -187,23 +188,51 @@ class _BoundaryFigure:
     title: Any
 
 
-def _boundary_figure(xlim: tuple[float, float], ylim: tuple[float, float], shape: tuple[int, int],
+#: cells of the shading across the window: about three device pixels each (no visible steps
+#: in the smooth probability) and about a millisecond to compute
+_SHADE_CELLS = 240
+#: the shading's opacity over the white axes (it used to be an ``imshow`` with this alpha)
+_SHADE_ALPHA = 0.4
+#: bottom of the loss axis and top of the weight-norm axis move between these steps only
+_LOSS_BOTTOMS = (1e-1, 1e-2, 1e-4, 1e-8)
+_NORM_TOPS = (1.0, 2.0, 2.5, 5.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def _shade_lut() -> np.ndarray:
+    """256 opaque uint8 colours: the probability colour map at :data:`_SHADE_ALPHA` on white.
+
+    Opaque pixels let :class:`PixelImage` draw the shading in one copy; the blend is the one
+    a translucent image would give over the white axes.
+    """
+    rgba = _PROB_CMAP(np.linspace(0.0, 1.0, 256))
+    rgb = _SHADE_ALPHA * rgba[:, :3] + (1.0 - _SHADE_ALPHA)
+    return np.concatenate([np.round(255 * rgb), np.full((256, 1), 255.0)], axis=1).astype(np.uint8)
+
+
+def _class_points(ax: Any, size: float) -> dict[int, Any]:
+    """One line of markers per class: drawn on every frame, over the shading, and cheaper to
+    draw than a scatter."""
+    return {c: ax.plot([], [], linestyle="none", markersize=np.sqrt(size), markeredgecolor="0.15",
+                       markeredgewidth=0.5, label=f"class {c}", zorder=3, **_CLASS_STYLE[c])[0]
+            for c in (0, 1)}
+
+
+def _boundary_figure(xlim: tuple[float, float], ylim: tuple[float, float],
                      max_iter: int) -> _BoundaryFigure:
     c = plotting.COLORS
     with plotting.style():
         fig = LayeredFigure(figsize=(10.5, 4.7))
         ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
         fig.subplots_adjust(left=0.06, right=0.92, bottom=0.24, top=0.86, wspace=0.28)
-        image = ax.imshow(np.full(shape, 0.5), extent=(*xlim, *ylim), origin="lower",
-                          cmap=_PROB_CMAP, vmin=0.0, vmax=1.0, alpha=0.4, aspect="auto",
-                          interpolation="bilinear")
-        scatter = _scatter_classes(ax, np.zeros((0, 2)), np.zeros(0), 18)
+        image = PixelImage(ax, np.full((2, 2, 4), 255, np.uint8), (*xlim, *ylim), zorder=0)
+        points = _class_points(ax, 18)
         (boundary,) = ax.plot([], [], color="black", linewidth=1.8, label="boundary $p = 0.5$")
         (low,) = ax.plot([], [], color="0.3", linewidth=1.0, linestyle="--",
                          label="$p = 0.1$ and $p = 0.9$")
         (high,) = ax.plot([], [], color="0.3", linewidth=1.0, linestyle="--")
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
+        ax.grid(False)                # the shading covers the whole axes
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
         (loss_curve,) = ax_loss.plot([], [], color=c["vermillion"], label="cross-entropy (left axis)")
@@ -224,20 +253,24 @@ def _boundary_figure(xlim: tuple[float, float], ylim: tuple[float, float], shape
         ax_norm.set_ylabel(r"weight norm $\|w\|$")
         ax_norm.spines["right"].set_visible(True)
         fixed_title(ax_loss, "Loss and weight norm during training")
-        handles = [*scatter.values(), boundary, low, loss_curve, norm_curve]
+        handles = [*points.values(), boundary, low, loss_curve, norm_curve]
         fig.legend(handles=handles, loc="lower center", ncols=6, fontsize=8, frameon=False)
         title = fixed_title(ax, "", fontsize=10)
-        fig.add_dynamic(image, boundary, low, high, loss_curve, loss_dot, norm_curve, norm_dot,
-                        title)
-    return _BoundaryFigure(fig, ax, ax_loss, ax_norm, image, scatter, boundary, low, high,
+        # drawing order: the points over the shading, the lines over the points
+        fig.add_dynamic(image, *points.values(), boundary, low, high, loss_curve, loss_dot,
+                        norm_curve, norm_dot, title)
+    return _BoundaryFigure(fig, ax, ax_loss, ax_norm, image, points, boundary, low, high,
                            loss_curve, loss_dot, norm_curve, norm_dot, title)
 
 
-def _draw_model(f: _BoundaryFigure, w: np.ndarray, b: float, grid: np.ndarray,
-                shape: tuple[int, int], xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+def _draw_model(f: _BoundaryFigure, w: np.ndarray, b: float, xs: np.ndarray, ys: np.ndarray,
+                lut: np.ndarray, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
     """The predicted probability and the lines p = 0.1, 0.5, 0.9 of the model (w, b)."""
-    with np.errstate(over="ignore"):
-        f.image.set_data(losses.sigmoid(grid @ w + b).reshape(shape))
+    # w·x + b on the grid as an outer sum: the cells are a product of xs and ys
+    z = (w[1] * ys)[:, None] + (w[0] * xs + b)[None, :]
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = np.nan_to_num(losses.sigmoid(z), nan=0.5)
+    f.image.set_data(lut[np.rint(p * 255.0).astype(np.intp)])
     f.boundary.set_data(*_line(w, b, 0.0, xlim, ylim))
     f.low.set_data(*_line(w, b, _logit(0.1), xlim, ylim))
     f.high.set_data(*_line(w, b, _logit(0.9), xlim, ylim))
@@ -250,10 +283,12 @@ def _draw_training(f: _BoundaryFigure, ls: np.ndarray, norms: np.ndarray, t: int
     f.loss_dot.set_data([t], [ls[t]])
     f.norm_curve.set_data(iters, norms)
     f.norm_dot.set_data([t], [norms[t]])
-    # limits in steps (decades, 1-2-5 numbers): they stay put while a slider moves a little
-    f.ax_loss.set_ylim(*decade_limits(ls, min_decades=1))
-    f.ax_norm.set_ylim(*nice_limits(0.0, max(float(norms.max()), 1e-3), pad=0.05))
-    f.ax_norm.set_ylim(bottom=0.0)
+    # limits in coarse steps: the static layer (ticks of both axes) is re-rendered only when
+    # a run crosses one, a few times over the whole lr slider
+    lo, hi = decade_limits(ls, min_decades=1)
+    f.ax_loss.set_ylim(next((q for q in _LOSS_BOTTOMS if q <= lo), lo), hi)
+    top = 1.05 * max(float(np.max(norms)), 1e-3)
+    f.ax_norm.set_ylim(0.0, next((q for q in _NORM_TOPS if q >= top), nice_number(top)))
 
 
 def decision_boundary_explorer(
@@ -283,28 +318,38 @@ def decision_boundary_explorer(
     windows = {name: _window(Xd) for name, (Xd, _) in sets.items()}
     xlim = (min(w[0][0] for w in windows.values()), max(w[0][1] for w in windows.values()))
     ylim = (min(w[1][0] for w in windows.values()), max(w[1][1] for w in windows.values()))
-    gx, gy = np.meshgrid(np.linspace(*xlim, 120), np.linspace(*ylim, 120))
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    f = _boundary_figure(xlim, ylim, gx.shape, max_iter)
-    runs: dict[tuple[str, float], descent.DescentResult] = {}
+    # the centres of the shading's cells (PixelImage spreads the cells over the window)
+    xs = xlim[0] + (np.arange(_SHADE_CELLS) + 0.5) * (xlim[1] - xlim[0]) / _SHADE_CELLS
+    ys = ylim[0] + (np.arange(_SHADE_CELLS) + 0.5) * (ylim[1] - ylim[0]) / _SHADE_CELLS
+    lut = _shade_lut()
+    f = _boundary_figure(xlim, ylim, max_iter)
+    # a run depends on the data set and lr only: the iteration slider, and a drag of lr back
+    # over values already seen, replay runs from here
+    runs: OrderedDict[tuple[str, float], tuple[descent.DescentResult, np.ndarray]] = OrderedDict()
+
+    def run(name: str, lr_v: float) -> tuple[descent.DescentResult, np.ndarray]:
+        key = (name, lr_v)
+        if key in runs:
+            runs.move_to_end(key)
+        else:
+            X, y = sets[name]
+            res = fit_logistic(X, y, lr_v, max_iter)
+            runs[key] = (res, np.linalg.norm(res.path[:, :2], axis=1))
+            if len(runs) > 32:
+                runs.popitem(last=False)
+        return runs[key]
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         name = v["dataset"]
         lr_v = float(v["lr"])
         X, y = sets[name]
-        key = (name, lr_v)
-        if key not in runs:
-            runs.clear()  # keep one run: moving the iteration slider reuses it
-            runs[key] = fit_logistic(X, y, lr_v, max_iter)
-        res = runs[key]
+        res, norms = run(name, lr_v)
         t = min(int(v["iteration"]), res.n_iter)
         path, ls = res.path, res.losses
         w, b = path[t, :2], float(path[t, 2])
-        norms = np.linalg.norm(path[:, :2], axis=1)
-        f.fig.static_key = name                  # the points are in the static layer
         for c in (0, 1):
-            f.scatter[c].set_offsets(X[y == c])
-        _draw_model(f, w, b, grid, gx.shape, xlim, ylim)
+            f.points[c].set_data(X[y == c, 0], X[y == c, 1])
+        _draw_model(f, w, b, xs, ys, lut, xlim, ylim)
         _draw_training(f, ls, norms, t)
         acc = float(np.mean((X @ w + b >= 0) == (y == 1)))
         went_up = bool(np.any(np.diff(ls) > 1e-12))

@@ -14,20 +14,33 @@ Two factories, each returning a :class:`gdutils.widgets.Explorer`:
   any curves can be passed in (e.g. a :class:`gdutils.training.History`).
 
 Both run on gdutils' reference code (:func:`gdutils.losses.ridge`,
-:func:`gdutils.training.early_stopping_epochs`), never on a learner's answers.
+:func:`gdutils.training.early_stopping_epochs`), never on a learner's answers. Each figure is a
+:class:`~gdutils.display.explorers._layers.LayeredFigure`: axes, ticks and legends are
+rendered once per set of axis limits (the MSE axis moves in whole decades), and a control change
+redraws only the curves, points and titles.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MultipleLocator, NullLocator
 from numpy.typing import ArrayLike
 
 from gdutils import data, losses, training
 from gdutils.display import plotting, widgets
-from gdutils.display.explorers.landscapes import fast_log_axis
+from gdutils.display.explorers._axes import (
+    decade_limits,
+    fast_log_axis,
+    few_ticks,
+    fixed_title,
+    legend_outside,
+)
+from gdutils.display.explorers._layers import LayeredFigure
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -137,6 +150,171 @@ def _log_ticks(ax: Any, lo: float, hi: float) -> None:
 # --------------------------------------------------------------------------------------------
 # Degree, λ and the size of the training set
 
+_VALIDATION, _LEARNING = "validation curve", "learning curve"
+# smallest MSE drawn on the log axis: an interpolating fit's training error is round-off
+_MSE_FLOOR = 1e-4
+# top of the MSE axis at most: an unpenalised degree-15 fit to 8 points would squash the rest
+_MSE_CEILING = 1e7
+
+
+def _lam_text(lam: float) -> str:
+    """``λ = 0.001``, ``λ = 5 × 10⁻⁷`` in mathtext (no ``1e-07`` in a learner's figure)."""
+    if lam == 0.0:
+        return "$\\lambda = 0$"
+    if 1e-3 <= lam < 1e3:
+        return f"$\\lambda = {lam:.3g}$"
+    exponent = math.floor(math.log10(lam))
+    mantissa = float(f"{lam / 10.0 ** exponent:.2g}")
+    if mantissa >= 10.0:            # 9.96e-5 rounds up to the next decade
+        mantissa, exponent = 1.0, exponent + 1
+    power = f"10^{{{exponent}}}"
+    return f"$\\lambda = {power}$" if mantissa == 1.0 else f"$\\lambda = {mantissa:g} \\times {power}$"
+
+
+def _mse_limits(values: np.ndarray) -> tuple[float, float]:
+    """Limits of the MSE axis: whole decades, widened to steps of three decades.
+
+    The curves' range changes with every slider; in steps of three decades (bottom 10⁻² or
+    10⁻⁵, top 10¹, 10⁴ or 10⁷) a drag crosses a step rarely, so the static layer (ticks, grid,
+    legend) is seldom re-rendered, and the picture does not jump on every move.
+    """
+    lo, hi = decade_limits(values, low=_MSE_FLOOR, high=_MSE_CEILING)
+    lo_e, hi_e = round(math.log10(lo)), round(math.log10(hi))
+    lo_e = -2 - 3 * max(math.ceil((-2 - lo_e) / 3), 0)
+    hi_e = min(1 + 3 * max(math.ceil((hi_e - 1) / 3), 0), round(math.log10(_MSE_CEILING)))
+    return 10.0 ** lo_e, 10.0 ** hi_e
+
+
+def _validation_curve(d: PolynomialData, m: int, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation MSE for every degree 0 … MAX_DEGREE (first ``m`` points, ``lam``)."""
+    xt, yt = d.train(m)
+    tc = np.empty(MAX_DEGREE + 1)
+    vc = np.empty(MAX_DEGREE + 1)
+    for k in range(MAX_DEGREE + 1):
+        w, b = fit_polynomial(xt, yt, k, lam)
+        tc[k] = polynomial_mse(xt, yt, w, b)
+        vc[k] = polynomial_mse(d.x_val, d.y_val, w, b)
+    return tc, vc
+
+
+def _learning_curve(d: PolynomialData, degree: int, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation MSE for every size of :data:`LEARNING_CURVE_SIZES`."""
+    lt = np.empty(len(LEARNING_CURVE_SIZES))
+    lv = np.empty(len(LEARNING_CURVE_SIZES))
+    for i, size in enumerate(LEARNING_CURVE_SIZES):
+        xs, ys = d.train(size)
+        w, b = fit_polynomial(xs, ys, degree, lam)
+        lt[i] = polynomial_mse(xs, ys, w, b)
+        lv[i] = polynomial_mse(d.x_val, d.y_val, w, b)
+    return lt, lv
+
+
+@dataclass
+class _PolynomialFigure:
+    fig: LayeredFigure
+    ax_fit: Any
+    ax_curve: Any
+    train_pts: Any
+    fit_line: Any
+    fit_title: Any
+    c_train: Any
+    c_val: Any
+    here: Any
+    curve_title: Any
+    #: which curve the right panel's static layer (scale, ticks, label) is set up for
+    mode: str = ""
+
+
+def _polynomial_figure(d: PolynomialData, xs: np.ndarray,
+                       y_limits: tuple[float, float]) -> _PolynomialFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.5, 4.3))
+        # fixed positions (no layout engine on each frame); room under each panel for its legend
+        ax = fig.add_axes((0.065, 0.28, 0.405, 0.575))
+        ax_c = fig.add_axes((0.58, 0.28, 0.405, 0.575))
+
+        # left: training in blue and validation in vermillion, as on the right; the fit in green
+        val_pts = ax.scatter(d.x_val, d.y_val, s=10, color=c["vermillion"], alpha=0.5,
+                             linewidth=0, label="validation points")
+        train_pts = ax.scatter([], [], s=26, color=c["blue"], edgecolor="white", linewidth=0.5,
+                               label="training points", zorder=3)
+        (truth,) = ax.plot(xs, d.truth(xs), linestyle="--", color=c["black"], linewidth=1.2,
+                           label="true cubic $f(x)$")
+        (fit_line,) = ax.plot([], [], color=c["green"], linewidth=2.0,
+                              label="fitted polynomial $\\hat{y}(x)$", zorder=4)
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_ylim(*y_limits)
+        few_ticks(ax)
+        ax.set_xlabel("$x$")
+        ax.set_ylabel("$y$")
+        legend_outside(ax, side="below", ncols=2, bbox_to_anchor=(0.5, -0.16),
+                       handles=[train_pts, val_pts, truth, fit_line])
+        fit_title = fixed_title(ax, "", fontsize=10)
+
+        # right: the validation or the learning curve (the x axis is set up by _curve_axis)
+        (c_train,) = ax_c.plot([], [], marker="o", markersize=3.5, color=c["blue"],
+                               label="training MSE")
+        (c_val,) = ax_c.plot([], [], marker="o", markersize=3.5, color=c["vermillion"],
+                             label="validation MSE")
+        ax_c.axhline(d.noise**2, color="0.45", linestyle=":", linewidth=1.0,
+                     label="noise variance $\\sigma^2$")
+        (here,) = ax_c.plot([], [], marker="o", markersize=11, markerfacecolor="none",
+                            markeredgecolor=c["black"], linestyle="none", label="current setting")
+        fast_log_axis(ax_c)
+        ax_c.set_ylabel("mean squared error (log scale)")
+        legend_outside(ax_c, side="below", ncols=2, bbox_to_anchor=(0.5, -0.16))
+        curve_title = fixed_title(ax_c, "", fontsize=10)
+        fig.add_dynamic(train_pts, fit_line, c_train, c_val, here, fit_title, curve_title)
+    return _PolynomialFigure(fig, ax, ax_c, train_pts, fit_line, fit_title, c_train, c_val, here,
+                             curve_title)
+
+
+def _curve_axis(f: _PolynomialFigure, mode: str) -> None:
+    """Set up the right panel's x axis for ``mode`` (only when the mode changes)."""
+    if f.mode == mode:
+        return
+    ax = f.ax_curve
+    # set_xscale re-creates the ticks: in the course style, like the rest of the figure
+    with plotting.style():
+        if mode == _VALIDATION:
+            ax.set_xscale("linear")
+            ax.set_xlim(-0.5, MAX_DEGREE + 0.5)
+            ax.xaxis.set_major_locator(MultipleLocator(3))
+            ax.set_xlabel("degree of the polynomial")
+        else:
+            ax.set_xscale("log")
+            ax.set_xlim(LEARNING_CURVE_SIZES[0] * 0.85, LEARNING_CURVE_SIZES[-1] * 1.15)
+            ax.xaxis.set_major_locator(FixedLocator([10, 20, 50, 100, 200]))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+            ax.set_xlabel("number of training points (log scale)")
+        ax.xaxis.set_minor_locator(NullLocator())
+    f.fig.static_key = mode                  # the x label differs, whatever the limits
+    f.mode = mode
+
+
+def _draw_fit(f: _PolynomialFigure, xt: np.ndarray, yt: np.ndarray, xs: np.ndarray,
+              y_plot: np.ndarray, deg: int, tr: float, va: float) -> None:
+    f.train_pts.set_offsets(np.column_stack([xt, yt]))
+    lo, hi = f.ax_fit.get_ylim()
+    # a wild fit far off the panel: clipped well outside it (the line still leaves the frame)
+    f.fit_line.set_data(xs, np.clip(y_plot, lo - 10 * (hi - lo), hi + 10 * (hi - lo)))
+    f.fit_title.set_text(f"Degree {deg}, {xt.size} training points\n"
+                         f"training MSE {tr:.3g} · validation MSE {va:.3g}")
+
+
+def _draw_curves(f: _PolynomialFigure, mode: str, x: np.ndarray, train: np.ndarray,
+                 val: np.ndarray, here_x: float, va: float, noise_var: float,
+                 title: str) -> None:
+    _curve_axis(f, mode)
+    shown_train = np.clip(train, _MSE_FLOOR, None)
+    shown_val = np.clip(val, _MSE_FLOOR, None)
+    f.c_train.set_data(x, shown_train)
+    f.c_val.set_data(x, shown_val)
+    f.here.set_data([here_x], [max(va, _MSE_FLOOR)])
+    f.ax_curve.set_ylim(*_mse_limits(np.concatenate([shown_train, shown_val, [va, noise_var]])))
+    f.curve_title.set_text(title)
+
 
 def polynomial_explorer(
     *,
@@ -164,43 +342,17 @@ def polynomial_explorer(
     """
     d = polynomial_data()
     xs = np.linspace(-1.0, 1.0, 300)
-    ys_true = d.truth(xs)
     y_all = np.concatenate([d.y_pool, d.y_val])
     lo, hi = float(y_all.min()), float(y_all.max())
     pad = 0.25 * (hi - lo)
     degrees = np.arange(MAX_DEGREE + 1)
     sizes = np.array(LEARNING_CURVE_SIZES)
-
-    with plotting.style():
-        fig = Figure(figsize=(10.5, 4.3))
-        ax, ax_c = fig.subplots(1, 2)
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.85, wspace=0.25)
-        ax.scatter(d.x_val, d.y_val, s=10, color=plotting.COLORS["orange"], alpha=0.55,
-                   label="validation points", zorder=2)
-        train_pts = ax.scatter([], [], s=26, color=plotting.COLORS["blue"], edgecolor="white",
-                               linewidth=0.5, label="training points", zorder=3)
-        ax.plot(xs, ys_true, linestyle="--", color=plotting.COLORS["black"], linewidth=1.2,
-                label="true cubic")
-        (fit_line,) = ax.plot([], [], color=plotting.COLORS["vermillion"], linewidth=2.0,
-                              label="fitted polynomial", zorder=4)
-        ax.set_xlim(-1.05, 1.05)
-        ax.set_ylim(lo - pad, hi + pad)
-        ax.set_xlabel("x")
-        ax.set_ylabel("y")
-        ax.legend(loc="best", fontsize=8)
-        (c_train,) = ax_c.plot([], [], marker="o", markersize=3.5,
-                               color=plotting.COLORS["blue"], label="training MSE")
-        (c_val,) = ax_c.plot([], [], marker="o", markersize=3.5,
-                             color=plotting.COLORS["vermillion"], label="validation MSE")
-        noise_line = ax_c.axhline(d.noise**2, color="0.45", linestyle=":", linewidth=1.0,
-                                  label="noise variance")
-        (marker,) = ax_c.plot([], [], marker="o", markersize=11, markerfacecolor="none",
-                              markeredgecolor=plotting.COLORS["black"], linestyle="none",
-                              label="current setting")
-        fast_log_axis(ax_c)
-        ax_c.set_ylabel("mean squared error (log scale)")
-        ax_c.legend(loc="upper left", fontsize=8)
-    del noise_line
+    f = _polynomial_figure(d, xs, (lo - pad, hi + pad))
+    # each curve depends on two of the three sliders: dragging the third only looks them up
+    validation_curve = functools.lru_cache(maxsize=256)(
+        lambda m, lam_v: _validation_curve(d, m, lam_v))
+    learning_curve = functools.lru_cache(maxsize=256)(
+        lambda deg, lam_v: _learning_curve(d, deg, lam_v))
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         deg = int(v["degree"])
@@ -210,48 +362,16 @@ def polynomial_explorer(
         w, b = fit_polynomial(xt, yt, deg, lam_v)
         tr = polynomial_mse(xt, yt, w, b)
         va = polynomial_mse(d.x_val, d.y_val, w, b)
-        train_pts.set_offsets(np.column_stack([xt, yt]))
         y_plot = polynomial_features(xs, deg) @ w + b
-        fit_line.set_data(xs, np.clip(y_plot, lo - 10 * pad, hi + 10 * pad))
-        tc = np.empty(degrees.size)
-        vc = np.empty(degrees.size)
-        for i, k in enumerate(degrees):
-            wk, bk = fit_polynomial(xt, yt, int(k), lam_v)
-            tc[i] = polynomial_mse(xt, yt, wk, bk)
-            vc[i] = polynomial_mse(d.x_val, d.y_val, wk, bk)
-        lt = np.empty(sizes.size)
-        lv = np.empty(sizes.size)
-        for i, s in enumerate(sizes):
-            xs_, ys_ = d.train(int(s))
-            ws, bs = fit_polynomial(xs_, ys_, deg, lam_v)
-            lt[i] = polynomial_mse(xs_, ys_, ws, bs)
-            lv[i] = polynomial_mse(d.x_val, d.y_val, ws, bs)
-        floor = 1e-4
-        if v["right panel"] == "validation curve":
-            c_train.set_data(degrees, np.maximum(tc, floor))
-            c_val.set_data(degrees, np.maximum(vc, floor))
-            marker.set_data([deg], [max(va, floor)])
-            ax_c.set_xscale("linear")
-            ax_c.set_xlim(-0.5, MAX_DEGREE + 0.5)
-            ax_c.set_xlabel("degree of the polynomial")
-            ax_c.set_title(f"Validation curve ({m} training points, λ = {lam_v:.3g})")
-            shown = np.concatenate([tc, vc])
+        tc, vc = (a.copy() for a in validation_curve(m, lam_v))
+        lt, lv = (a.copy() for a in learning_curve(deg, lam_v))
+        _draw_fit(f, xt, yt, xs, y_plot, deg, tr, va)
+        if v["right panel"] == _VALIDATION:
+            _draw_curves(f, _VALIDATION, degrees, tc, vc, deg, va, d.noise**2,
+                         f"Validation curve ({m} training points, {_lam_text(lam_v)})")
         else:
-            c_train.set_data(sizes, np.maximum(lt, floor))
-            c_val.set_data(sizes, np.maximum(lv, floor))
-            marker.set_data([m], [max(va, floor)])
-            ax_c.set_xscale("log")
-            ax_c.set_xlim(sizes[0] * 0.85, sizes[-1] * 1.15)
-            ax_c.set_xlabel("number of training points (log scale)")
-            ax_c.set_title(f"Learning curve (degree {deg}, λ = {lam_v:.3g})")
-            shown = np.concatenate([lt, lv])
-        shown = np.maximum(shown[np.isfinite(shown)], floor)
-        y_lo = min(float(shown.min()), d.noise**2) / 2
-        y_hi = min(float(shown.max()), 1e7) * 3
-        ax_c.set_ylim(y_lo, y_hi)
-        _log_ticks(ax_c, y_lo, y_hi)
-        ax.set_title(f"Degree {deg}, {m} training points\n"
-                     f"train MSE {tr:.3g} · validation MSE {va:.3g}")
+            _draw_curves(f, _LEARNING, sizes, lt, lv, m, va, d.noise**2,
+                         f"Learning curve (degree {deg}, {_lam_text(lam_v)})")
         return {
             "degree": deg, "n_train": m, "lam": lam_v, "w": w, "b": b,
             "train_mse": tr, "val_mse": va, "degrees": degrees.copy(), "train_curve": tc,
@@ -264,10 +384,9 @@ def polynomial_explorer(
         "training points": widgets.int_slider("training points", n_train, 8, 200),
         "λ": widgets.log_slider("λ", lam, 1e-8, 10.0),
         "L2 penalty": widgets.checkbox("L2 penalty", regularise),
-        "right panel": widgets.toggle("right panel", ["validation curve", "learning curve"],
-                                      value=curve),
+        "right panel": widgets.toggle("right panel", [_VALIDATION, _LEARNING], value=curve),
     }
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Training error only ever falls as the degree grows; validation "
                             "error tells you when the model starts fitting the noise.")
 
@@ -327,6 +446,84 @@ def gd_polynomial_curves(
     return tr, va
 
 
+@dataclass
+class _StoppingFigure:
+    fig: LayeredFigure
+    ax: Any
+    tr_line: Any
+    va_line: Any
+    tr_after: Any
+    va_after: Any
+    best_pt: Any
+    stop_line: Any
+    span: Any
+    title: Any
+    #: the curves and the epoch scale the static layer is set up for
+    axes_for: tuple[str, bool] | None = None
+
+
+def _stopping_figure() -> _StoppingFigure:
+    c = plotting.COLORS
+    with plotting.style():
+        fig = LayeredFigure(figsize=(9.0, 4.3))
+        ax = fig.add_axes((0.085, 0.245, 0.89, 0.665))
+        span = ax.axvspan(0.0, 1.0, color=c["sky_blue"], alpha=0.2, label="waiting (patience)")
+        (tr_line,) = ax.plot([], [], color=c["blue"], label="training loss")
+        (va_line,) = ax.plot([], [], color=c["vermillion"], label="validation loss")
+        (tr_after,) = ax.plot([], [], color=c["blue"], alpha=0.25)
+        (va_after,) = ax.plot([], [], color=c["vermillion"], alpha=0.25,
+                              label="after the stop (not run)")
+        stop_line = ax.axvline(0.0, color=c["black"], linestyle="--", linewidth=1.2,
+                               label="stop")
+        (best_pt,) = ax.plot([], [], marker="*", markersize=15, linestyle="none",
+                             color=c["black"], label="best epoch (restored)", zorder=5)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss (log scale)")
+        # the legend fills columns first: the two losses, then the stop, then the rule's marks
+        legend_outside(ax, side="below", ncols=3, bbox_to_anchor=(0.5, -0.16),
+                       handles=[tr_line, va_line, va_after, best_pt, stop_line, span])
+        title = fixed_title(ax, "", fontsize=10)
+        # drawn in this order over the static layer: the shading under the curves, the star on top
+        fig.add_dynamic(span, tr_line, va_line, tr_after, va_after, stop_line, best_pt, title)
+    return _StoppingFigure(fig, ax, tr_line, va_line, tr_after, va_after, best_pt, stop_line,
+                           span, title)
+
+
+def _epoch_axes(f: _StoppingFigure, key: str, log_epochs: bool, n: int,
+                y_limits: tuple[float, float]) -> None:
+    """Scale and limits for one set of curves (only when the curves or the scale change)."""
+    if f.axes_for == (key, log_epochs):
+        return
+    ax = f.ax
+    # set_xscale re-creates the ticks: in the course style, like the rest of the figure
+    with plotting.style():
+        if log_epochs:
+            ax.set_xscale("symlog", linthresh=10.0)
+            # plain 10, 100, 1000: no mathtext to typeset in the static layer
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        else:
+            ax.set_xscale("linear")
+        ax.set_xlim(0, n - 1)
+        ax.set_ylim(*y_limits)
+        _log_ticks(ax, *y_limits)
+    f.axes_for = (key, log_epochs)
+
+
+def _draw_stopping(f: _StoppingFigure, tr: np.ndarray, va: np.ndarray, best: int, stop: int,
+                   title: str) -> None:
+    e = np.arange(va.size)
+    f.tr_line.set_data(e[: stop + 1], tr[: stop + 1])
+    f.va_line.set_data(e[: stop + 1], va[: stop + 1])
+    f.tr_after.set_data(e[stop:], tr[stop:])
+    f.va_after.set_data(e[stop:], va[stop:])
+    f.best_pt.set_data([best], [va[best]])
+    f.stop_line.set_xdata([stop, stop])
+    f.span.set_x(best)
+    f.span.set_width(max(stop - best, 0))
+    f.title.set_text(title)
+
+
 def early_stopping_explorer(
     train_loss: ArrayLike | None = None,
     val_loss: ArrayLike | None = None,
@@ -367,27 +564,12 @@ def early_stopping_explorer(
         if v.ndim != 1 or v.size < 2 or t.shape != v.shape:
             raise ValueError("train_loss and val_loss must be 1-D arrays of the same length >= 2")
         curves = {"given": (t, v)}
-
-    with plotting.style():
-        fig = Figure(figsize=(9.0, 4.3))
-        ax = fig.subplots()
-        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.13, top=0.9)
-        (tr_line,) = ax.plot([], [], color=plotting.COLORS["blue"], label="training loss")
-        (va_line,) = ax.plot([], [], color=plotting.COLORS["vermillion"], label="validation loss")
-        (tr_after,) = ax.plot([], [], color=plotting.COLORS["blue"], alpha=0.25)
-        (va_after,) = ax.plot([], [], color=plotting.COLORS["vermillion"], alpha=0.25,
-                              label="after the stop (not run)")
-        (best_pt,) = ax.plot([], [], marker="*", markersize=15, linestyle="none",
-                             color=plotting.COLORS["black"], label="best epoch (restored)",
-                             zorder=5)
-        stop_line = ax.axvline(0.0, color=plotting.COLORS["black"], linestyle="--",
-                               linewidth=1.2, label="stop")
-        span = ax.axvspan(0.0, 1.0, color=plotting.COLORS["sky_blue"], alpha=0.2,
-                          label="waiting (patience)")
-        fast_log_axis(ax)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss (log scale)")
-        ax.legend(loc="upper right", fontsize=8)
+    y_limits = {}
+    for key, (tr, va) in curves.items():
+        finite = np.concatenate([tr[np.isfinite(tr)], va[np.isfinite(va)]])
+        finite = finite[finite > 0]
+        y_limits[key] = (float(finite.min()) / 1.5, float(finite.max()) * 1.5)
+    f = _stopping_figure()
 
     def update(vals: dict[str, Any]) -> dict[str, Any]:
         key = vals.get("training", "given")
@@ -396,29 +578,12 @@ def early_stopping_explorer(
         delta = float(vals["min_delta"])
         best, stop = training.early_stopping_epochs(va, p, delta)
         best = 0 if best is None else best
-        e = np.arange(va.size)
-        tr_line.set_data(e[: stop + 1], tr[: stop + 1])
-        va_line.set_data(e[: stop + 1], va[: stop + 1])
-        tr_after.set_data(e[stop:], tr[stop:])
-        va_after.set_data(e[stop:], va[stop:])
-        best_pt.set_data([best], [va[best]])
-        stop_line.set_xdata([stop, stop])
-        span.set_x(best)
-        span.set_width(max(stop - best, 0))
-        finite = np.concatenate([tr[np.isfinite(tr)], va[np.isfinite(va)]])
-        finite = finite[finite > 0]
-        if vals["log epochs"]:
-            ax.set_xscale("symlog", linthresh=10.0)
-        else:
-            ax.set_xscale("linear")
-        ax.set_xlim(0, va.size - 1)
-        y_lo, y_hi = float(finite.min()) / 1.5, float(finite.max()) * 1.5
-        ax.set_ylim(y_lo, y_hi)
-        _log_ticks(ax, y_lo, y_hi)
         saved = va.size - 1 - stop
-        ax.set_title((title + ": " if title else "")
-                     + f"patience {p}: best epoch {best} (val {va[best]:.3g}), stop at {stop} "
-                     f"(val {va[stop]:.3g}); {saved} epochs saved")
+        _epoch_axes(f, key, bool(vals["log epochs"]), va.size, y_limits[key])
+        _draw_stopping(f, tr, va, best, stop,
+                       (title + ": " if title else "")
+                       + f"patience {p}: best epoch {best} (val {va[best]:.3g}), stop at {stop} "
+                       f"(val {va[stop]:.3g}); {saved} epochs saved")
         return {"best_epoch": int(best), "stop_epoch": int(stop), "best_val": float(va[best]),
                 "stop_val": float(va[stop]), "final_val": float(va[-1]),
                 "epochs_saved": int(saved), "train_loss": tr, "val_loss": va}
@@ -430,6 +595,6 @@ def early_stopping_explorer(
     }
     if builtin:
         controls["training"] = widgets.toggle("training", list(curves), value="full batch")
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Stop when the validation loss has not improved for `patience` "
                             "epochs, then put back the weights of the best epoch.")

@@ -19,6 +19,7 @@ artists (``set_data``, ``set_offsets``, ``set_height``) panel by panel.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +37,6 @@ __all__ = ["gd_vs_lloyd_explorer", "local_minima_explorer", "N_SEEDS"]
 
 #: Number of random starts compared by :func:`local_minima_explorer`.
 N_SEEDS = 20
-
-_CMAP = ListedColormap(list(plotting.PALETTE[:7]))
-
 
 _CENTRES = np.array([[-4.0, -2.0], [0.5, 3.5], [4.0, -2.5], [-3.5, 4.0], [3.5, 3.0]])
 
@@ -72,7 +70,7 @@ def _data_window(ax: Any, X: np.ndarray, pad: float = 1.0) -> None:
 class _LloydFigure:
     fig: LayeredFigure
     ax_loss: Any
-    points: Any
+    points: list[Any]
     gd_trails: list[Any]
     lloyd_trails: list[Any]
     gd_now: Any
@@ -89,8 +87,11 @@ def _lloyd_figure(X: np.ndarray, k: int, max_iter: int) -> _LloydFigure:
         fig = LayeredFigure(figsize=(10.5, 4.8))
         ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.0))
         fig.subplots_adjust(left=0.06, right=0.98, bottom=0.22, top=0.86, wspace=0.22)
-        points = ax.scatter(X[:, 0], X[:, 1], s=10, c=np.zeros(len(X)), cmap=_CMAP, vmin=0,
-                            vmax=6, alpha=0.45, linewidths=0)
+        # the points of each cluster as one line of markers (a scatter with a colour per
+        # point costs several times more to draw, on every frame)
+        points = [ax.plot([], [], marker="o", markersize=np.sqrt(10.0), markeredgewidth=0.0,
+                          linestyle="none", alpha=0.45, color=plotting.PALETTE[j % 7])[0]
+                  for j in range(k)]
         gd_trails, lloyd_trails = [], []
         for j in range(k):
             colour = plotting.PALETTE[j % 7]
@@ -121,7 +122,7 @@ def _lloyd_figure(X: np.ndarray, k: int, max_iter: int) -> _LloydFigure:
                    label="Lloyd (step $n/(2n_j)$)"),
             gd_curve, lloyd_curve,
         ], loc="lower center", ncols=4, fontsize=8, frameon=False)
-        fig.add_dynamic(points, *gd_trails, *lloyd_trails, gd_now, lloyd_now, gd_curve,
+        fig.add_dynamic(*points, *gd_trails, *lloyd_trails, gd_now, lloyd_now, gd_curve,
                         lloyd_curve, marker_line, title)
     return _LloydFigure(fig, ax_loss, points, gd_trails, lloyd_trails, gd_now, lloyd_now,
                         gd_curve, lloyd_curve, marker_line, title)
@@ -136,7 +137,8 @@ def _draw_centroids(f: _LloydFigure, X: np.ndarray, gp: np.ndarray, lp: np.ndarr
     f.gd_now.set_data(gp[t, :, 0], gp[t, :, 1])
     f.lloyd_now.set_data(lp[t, :, 0], lp[t, :, 1])
     labels = clustering.assign(X, gp[t])
-    f.points.set_array(labels.astype(float))
+    for j, line in enumerate(f.points):
+        line.set_data(X[labels == j, 0], X[labels == j, 1])
     return labels
 
 
@@ -179,19 +181,24 @@ def gd_vs_lloyd_explorer(
     if not 1 <= k <= 7:
         raise ValueError(f"k must be between 1 and 7, got {k}")
     f = _lloyd_figure(X, k, max_iter)
-    memory: dict[str, Any] = {}
+    # the runs depend on lr and the start only: the iteration slider, and a drag back over
+    # values already seen, replay them from here
+    runs: OrderedDict[tuple[float, int], tuple[Any, ...]] = OrderedDict()
 
     def runs_for(lr_v: float, start: int) -> tuple[Any, ...]:
         key = (lr_v, start)
-        if memory.get("key") != key:
-            init = _corner_start(X, k, start)
-            lloyd = clustering.kmeans(X, init, max_iter=max_iter)
-            gd = clustering.kmeans(X, init, max_iter=max_iter, method="gd", lr=lr_v,
-                                   divergence_threshold=10.0)
-            memory["key"] = key
-            memory["runs"] = (_padded(lloyd, max_iter), _padded(gd, max_iter), lloyd.n_iter,
-                              gd.n_iter if gd.diverged else None)
-        return memory["runs"]
+        if key in runs:
+            runs.move_to_end(key)
+            return runs[key]
+        init = _corner_start(X, k, start)
+        lloyd = clustering.kmeans(X, init, max_iter=max_iter)
+        gd = clustering.kmeans(X, init, max_iter=max_iter, method="gd", lr=lr_v,
+                               divergence_threshold=10.0)
+        runs[key] = (_padded(lloyd, max_iter), _padded(gd, max_iter), lloyd.n_iter,
+                     gd.n_iter if gd.diverged else None)
+        if len(runs) > 64:
+            runs.popitem(last=False)
+        return runs[key]
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         t, lr_v, start = int(v["iteration"]), float(v["lr"]), int(v["start"])

@@ -13,21 +13,38 @@ Two factories, each returning a :class:`gdutils.widgets.Explorer`:
   to show, so a redraw only moves lines.
 
 Both run on :mod:`gdutils` reference code (:func:`gdutils.data.minibatches`-style fresh
-permutations, :mod:`gdutils.schedules`), never on a learner's answers.
+permutations, :mod:`gdutils.schedules`), never on a learner's answers. Each figure is built once
+(``_paths_figure``, ``_time_figure``) as a
+:class:`~gdutils.display.explorers._layers.LayeredFigure` whose static layer (contours, axes,
+tick labels) is kept as a bitmap; a change of a control redraws only lines, titles and, for the
+batch-size check boxes, the legend. The SGD runs are memoised by the controls they depend on.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib.artist import Artist
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox, IdentityTransform
 
 from gdutils import data, schedules
 from gdutils.display import plotting, widgets
-from gdutils.display.explorers.landscapes import fast_log_axis
+from gdutils.display.explorers._axes import (
+    decade_limits,
+    fast_log_axis,
+    few_ticks,
+    fixed_title,
+    legend_outside,
+)
+from gdutils.display.explorers._layers import LayeredFigure
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -182,6 +199,169 @@ def _full_batch_path(problem: RegressionProblem, theta0: np.ndarray, lr: Any,
     return np.array(path), False
 
 
+# --------------------------------------------------------------------------------------------
+# The SGD paths explorer: the runs (memoised), a figure builder and one update per panel
+
+#: most runs the explorer shows (the ``runs`` slider's maximum)
+_MAX_RUNS = 5
+# one colour per shuffle, on viridis contours: no orange next to vermillion, no yellow
+_RUN_COLOURS = tuple(plotting.COLORS[c] for c in ("vermillion", "blue", "green", "purple",
+                                                  "sky_blue"))
+# the loss axis ends at the first of these that holds the run: it moves in a few steps, so the
+# static layer is re-rendered only when the epochs slider crosses one
+_EPOCH_SPANS = (1, 2, 3, 5, 10)
+# smallest loss gap drawn (an exact fit reaches round-off)
+_GAP_FLOOR = 1e-16
+
+
+@dataclass
+class _SgdRuns:
+    """SGD for one choice of the controls (every run the slider offers) and full-batch GD."""
+
+    batch_size: int
+    steps_per_epoch: int
+    n_steps: int
+    lrs: np.ndarray
+    paths: np.ndarray          # (_MAX_RUNS, n_steps + 1, 2)
+    diverged: np.ndarray       # (_MAX_RUNS,)
+    gaps: np.ndarray           # (_MAX_RUNS, n_steps + 1): L − L*
+    epoch_axis: np.ndarray
+    gd_path: np.ndarray
+    gd_diverged: bool
+    gd_gaps: np.ndarray
+
+
+def _sgd_runs(problem: RegressionProblem, x0: np.ndarray, batch_size: int, lr0: float,
+              schedule: str, n_epochs: int, seed: int) -> _SgdRuns:
+    steps_per_epoch = -(-problem.n // batch_size)
+    n_steps = steps_per_epoch * n_epochs
+    sched = schedules.make_schedule(schedule, lr0, n_steps)
+    # every run the slider offers, at once: the runs slider then only picks how many to show
+    # (each run has its own Generator, so run r is the same whatever the number of runs)
+    seeds = [seed * 100 + r for r in range(_MAX_RUNS)]
+    paths, diverged = sgd_runs(problem, x0, batch_size, sched, n_epochs, seeds)
+    gd_path, gd_div = _full_batch_path(problem, x0,
+                                       schedules.make_schedule(schedule, lr0, n_epochs), n_epochs)
+    with np.errstate(over="ignore", invalid="ignore"):
+        gaps = np.maximum(problem(paths) - problem.f_min, _GAP_FLOOR)
+        gd_gaps = np.maximum(problem(gd_path) - problem.f_min, _GAP_FLOOR)
+    return _SgdRuns(batch_size, steps_per_epoch, n_steps,
+                    np.asarray(sched(np.arange(n_steps)), dtype=np.float64), paths, diverged,
+                    gaps, np.arange(n_steps + 1) / steps_per_epoch, gd_path, gd_div, gd_gaps)
+
+
+@dataclass
+class _PathsFigure:
+    """The two panels' changing artists (contours, axes and legend are the static layer)."""
+
+    fig: LayeredFigure
+    ax_loss: Any
+    runs: list[Any]
+    gd: Any
+    run_gaps: list[Any]
+    gd_gaps: Any
+    path_title: Any
+    loss_title: Any
+
+
+def _paths_figure(problem: RegressionProblem, x0: np.ndarray, xlim: tuple[float, float],
+                  ylim: tuple[float, float]) -> _PathsFigure:
+    c = plotting.COLORS
+    centre = problem.minimiser
+    grid = plotting.contour_grid(problem, xlim, ylim, resolution=120)
+    with plotting.style():
+        fig = LayeredFigure(figsize=(10.5, 4.4))
+        # fixed positions (no layout pass per frame); the contour panel is square
+        ax = fig.add_axes((0.065, 0.2, 0.3, 0.69))
+        ax_loss = fig.add_axes((0.48, 0.2, 0.5, 0.69))
+
+        levels = problem.f_min + (float(grid.Z.max()) - problem.f_min) * (
+            np.linspace(0, 1, 16)[1:] ** 2)
+        ax.contour(grid.X, grid.Y, grid.Z, levels=levels, cmap="viridis", linewidths=0.8,
+                   alpha=0.8)
+        ax.plot([centre[0]], [centre[1]], marker="*", markersize=13, linestyle="none",
+                color=c["black"], zorder=5)
+        ax.plot([x0[0]], [x0[1]], marker="o", markersize=7, linestyle="none", color=c["black"],
+                zorder=5)
+        runs = [ax.plot([], [], linewidth=0.9, marker="o", markersize=1.8, color=colour,
+                        alpha=0.85, zorder=3)[0] for colour in _RUN_COLOURS]
+        (gd,) = ax.plot([], [], color=c["black"], linewidth=1.6, marker="s", markersize=4,
+                        linestyle="--", zorder=4)
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        ax.set_aspect("equal")
+        few_ticks(ax)
+        ax.set_xlabel("weight $w$")
+        ax.set_ylabel("bias $b$")
+        path_title = fixed_title(ax, "", fontsize=10, loc="left")
+
+        run_gaps = [ax_loss.plot([], [], linewidth=1.0, color=colour, alpha=0.85)[0]
+                    for colour in _RUN_COLOURS]
+        (gd_gaps,) = ax_loss.plot([], [], color=c["black"], linestyle="--", marker="s",
+                                  markersize=4)
+        fast_log_axis(ax_loss)
+        ax_loss.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        ax_loss.set_xlabel("epochs (passes over the data)")
+        ax_loss.set_ylabel("$L(w, b) - L^*$ (log scale)")
+        loss_title = fixed_title(ax_loss, "", fontsize=10, loc="left")
+
+        # one legend for both panels, under them: off the data. Proxies, because the runs'
+        # markers come and go with the number of steps
+        proxies = [
+            Line2D([], [], marker="*", markersize=11, linestyle="none", color=c["black"],
+                   label="minimum $(w^*, b^*)$"),
+            Line2D([], [], marker="o", markersize=6, linestyle="none", color=c["black"],
+                   label="start $\\theta_0$"),
+            Line2D([], [], color=_RUN_COLOURS[0], linewidth=1.4,
+                   label="SGD runs (one colour per shuffle)"),
+            Line2D([], [], color=c["black"], linewidth=1.6, marker="s", markersize=4,
+                   linestyle="--", label="full-batch GD (one step per epoch)"),
+        ]
+        fig.legend(handles=proxies, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=4,
+                   fontsize=8.5, frameon=False, handlelength=2.2, columnspacing=1.6)
+        fig.add_dynamic(*runs, gd, *run_gaps, gd_gaps, path_title, loss_title)
+    return _PathsFigure(fig, ax_loss, runs, gd, run_gaps, gd_gaps, path_title, loss_title)
+
+
+def _shown_steps(n_steps: int) -> np.ndarray:
+    """At most about 700 of the steps ``0 … n_steps`` (the last included): what is drawn."""
+    return np.unique(np.r_[np.arange(0, n_steps + 1, -(-(n_steps + 1) // 700)), n_steps])
+
+
+def _draw_paths(f: _PathsFigure, r: _SgdRuns, n_runs: int, shown: np.ndarray) -> None:
+    # markers are what costs at render time: only for short runs
+    marker = "o" if r.n_steps <= 150 else "None"
+    for i, line in enumerate(f.runs):
+        if i < n_runs:
+            line.set_data(r.paths[i, shown, 0], r.paths[i, shown, 1])
+            line.set_marker(marker)
+        else:
+            line.set_data([], [])
+    f.gd.set_data(r.gd_path[:, 0], r.gd_path[:, 1])
+    note = ": diverged!" if bool(np.any(r.diverged[:n_runs])) else ""
+    f.path_title.set_text(f"batch size {r.batch_size}, {r.steps_per_epoch} "
+                          f"step{'s' if r.steps_per_epoch > 1 else ''} per epoch{note}")
+
+
+def _draw_gaps(f: _PathsFigure, r: _SgdRuns, n_runs: int, shown: np.ndarray, n_epochs: int,
+               schedule: str, lr0: float) -> None:
+    for i, line in enumerate(f.run_gaps):
+        if i < n_runs:
+            line.set_data(r.epoch_axis[shown], r.gaps[i, shown])
+        else:
+            line.set_data([], [])
+    f.gd_gaps.set_data(np.arange(len(r.gd_path)), r.gd_gaps)
+    f.ax_loss.set_xlim(0.0, float(next(s for s in _EPOCH_SPANS if s >= n_epochs)))
+    # whole decades in coarse steps (a diverging run reaches 1e12 within a few steps of lr):
+    # the static layer stays put over most changes
+    lo, hi = decade_limits(np.concatenate([r.gaps[:n_runs].ravel(), r.gd_gaps]),
+                           low=_GAP_FLOOR, high=1e12)
+    f.ax_loss.set_ylim(next((b for b in (1e-2, 1e-4, 1e-8) if b <= lo), _GAP_FLOOR),
+                       next((t for t in (1e2, 1e4, 1e8) if t >= hi), 1e12))
+    # short: a title's glyphs are most of what a frame costs to draw
+    f.loss_title.set_text(f"{schedule} schedule, initial lr {lr0:.3g}")
+
+
 def sgd_paths_explorer(
     *,
     batch_size: int = 16,
@@ -218,93 +398,36 @@ def sgd_paths_explorer(
         raise ValueError(f"batch_size must be one of {BATCH_SIZES}, got {batch_size!r}")
     mid = 0.5 * (x0 + centre)
     half = 0.5 * float(np.max(np.abs(x0 - centre))) + 1.2
-    xlim = (mid[0] - half, mid[0] + half)
-    ylim = (mid[1] - half, mid[1] + half)
-    grid = plotting.contour_grid(problem, xlim, ylim, resolution=120)
-    max_runs = 5
-    colors = [plotting.COLORS[c] for c in ("vermillion", "blue", "green", "purple", "orange")]
+    f = _paths_figure(problem, x0, (mid[0] - half, mid[0] + half), (mid[1] - half, mid[1] + half))
 
-    with plotting.style():
-        fig = Figure(figsize=(10.5, 4.4))
-        ax, ax_loss = fig.subplots(1, 2, width_ratios=(1.0, 1.1))
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.88, wspace=0.25)
-        levels = problem.f_min + (float(grid.Z.max()) - problem.f_min) * (
-            np.linspace(0, 1, 16)[1:] ** 2)
-        ax.contour(grid.X, grid.Y, grid.Z, levels=levels, cmap="viridis", linewidths=0.8,
-                   alpha=0.8)
-        ax.plot([centre[0]], [centre[1]], marker="*", markersize=13, linestyle="none",
-                color=plotting.COLORS["black"], label="minimum", zorder=5)
-        run_lines = [ax.plot([], [], linewidth=0.9, marker="o", markersize=1.8, color=c,
-                             alpha=0.85, label="SGD runs" if i == 0 else None, zorder=3)[0]
-                     for i, c in enumerate(colors[:max_runs])]
-        (gd_line,) = ax.plot([], [], color=plotting.COLORS["black"], linewidth=1.6, marker="s",
-                             markersize=4, linestyle="--", label="full-batch GD", zorder=4)
-        ax.plot([x0[0]], [x0[1]], marker="o", markersize=7, linestyle="none",
-                color=plotting.COLORS["black"], label="start", zorder=5)
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        ax.set_aspect("equal")
-        ax.set_xlabel("weight w")
-        ax.set_ylabel("bias b")
-        ax.legend(loc="lower left", fontsize=8)
-        loss_lines = [ax_loss.plot([], [], linewidth=1.0, color=c, alpha=0.85,
-                                   label="SGD runs" if i == 0 else None)[0]
-                      for i, c in enumerate(colors[:max_runs])]
-        (gd_loss_line,) = ax_loss.plot([], [], color=plotting.COLORS["black"], linestyle="--",
-                                       marker="s", markersize=4, label="full-batch GD")
-        fast_log_axis(ax_loss)
-        ax_loss.set_xlabel("epochs (passes over the data)")
-        ax_loss.set_ylabel("L(w, b) − L*  (log scale)")
-        ax_loss.legend(loc="upper right", fontsize=8)
+    # the runs depend on every control but "runs": moving that slider only redraws
+    @functools.lru_cache(maxsize=8)
+    def compute(B: int, lr0: float, schedule: str, n_epochs: int, seed: int) -> _SgdRuns:
+        return _sgd_runs(problem, x0, B, lr0, schedule, n_epochs, seed)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
-        B = int(v["batch size"])
         lr0 = float(v["lr"])
         n_epochs = int(v["epochs"])
         n_runs = int(v["runs"])
-        steps_per_epoch = -(-problem.n // B)
-        n_steps = steps_per_epoch * n_epochs
-        sched = schedules.make_schedule(v["schedule"], lr0, n_steps)
-        seeds = [int(v["seed"]) * 100 + r for r in range(n_runs)]
-        paths, diverged = sgd_runs(problem, x0, B, sched, n_epochs, seeds)
-        gd_sched = schedules.make_schedule(v["schedule"], lr0, n_epochs)
-        gd_path, gd_div = _full_batch_path(problem, x0, gd_sched, n_epochs)
-        with np.errstate(over="ignore", invalid="ignore"):
-            gaps = np.maximum(problem(paths) - problem.f_min, 1e-16)
-            gd_gaps = np.maximum(problem(gd_path) - problem.f_min, 1e-16)
-        epoch_axis = np.arange(n_steps + 1) / steps_per_epoch
+        r = compute(int(v["batch size"]), lr0, str(v["schedule"]), n_epochs, int(v["seed"]))
         # long runs are thinned for drawing only (the state keeps every step)
-        shown = np.unique(np.r_[np.arange(0, n_steps + 1, -(-(n_steps + 1) // 700)), n_steps])
-        for i, (line, lline) in enumerate(zip(run_lines, loss_lines)):
-            if i < n_runs:
-                line.set_data(paths[i, shown, 0], paths[i, shown, 1])
-                lline.set_data(epoch_axis[shown], gaps[i, shown])
-                # markers are what costs at render time: only for short runs
-                line.set_marker("o" if n_steps <= 150 else "None")
-            else:
-                line.set_data([], [])
-                lline.set_data([], [])
-        gd_line.set_data(gd_path[:, 0], gd_path[:, 1])
-        gd_loss_line.set_data(np.arange(len(gd_path)), gd_gaps)
-        finite = np.concatenate([gaps[np.isfinite(gaps)], gd_gaps[np.isfinite(gd_gaps)]])
-        ax_loss.set_xlim(0.0, float(n_epochs))
-        ax_loss.set_ylim(max(1e-8, float(finite.min()) / 3), float(finite.max()) * 3)
-        note = " — diverged!" if bool(np.any(diverged)) else ""
-        ax.set_title(f"SGD with batch size {B} ({steps_per_epoch} steps per epoch){note}")
-        ax_loss.set_title(f"{v['schedule']} schedule, lr₀ = {lr0:.3g}: loss gap per epoch")
-        lrs = np.asarray(sched(np.arange(n_steps)), dtype=np.float64)
+        shown = _shown_steps(r.n_steps)
+        _draw_paths(f, r, n_runs, shown)
+        _draw_gaps(f, r, n_runs, shown, n_epochs, str(v["schedule"]), lr0)
+        # copies: the runs are memoised, and a state is the caller's to change
+        gaps = r.gaps[:n_runs].copy()
         return {
-            "paths": paths,
-            "gd_path": gd_path,
+            "paths": r.paths[:n_runs].copy(),
+            "gd_path": r.gd_path.copy(),
             "losses": gaps,
-            "epoch_axis": epoch_axis,
-            "steps_per_epoch": steps_per_epoch,
-            "n_steps": n_steps,
-            "lrs": lrs,
-            "diverged": diverged,
-            "gd_diverged": gd_div,
+            "epoch_axis": r.epoch_axis.copy(),
+            "steps_per_epoch": r.steps_per_epoch,
+            "n_steps": r.n_steps,
+            "lrs": r.lrs.copy(),
+            "diverged": r.diverged[:n_runs].copy(),
+            "gd_diverged": r.gd_diverged,
             "final_gap": gaps[:, -1],
-            "gd_final_gap": float(gd_gaps[-1]),
+            "gd_final_gap": float(r.gd_gaps[-1]),
             "minimiser": centre.copy(),
         }
 
@@ -314,10 +437,10 @@ def sgd_paths_explorer(
         "lr": widgets.log_slider("lr", lr, 1e-3, 1.0),
         "schedule": widgets.dropdown("schedule", list(schedules.SCHEDULES), value=schedule),
         "epochs": widgets.int_slider("epochs", epochs, 1, 10),
-        "runs": widgets.int_slider("runs", runs, 1, max_runs),
+        "runs": widgets.int_slider("runs", runs, 1, _MAX_RUNS),
         "seed": widgets.int_slider("seed", seed, 0, 20),
     }
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Each run shuffles differently. Small batches take many cheap, noisy "
                             "steps per epoch; full-batch GD takes one exact step per epoch.")
 
@@ -425,6 +548,108 @@ def conditioned_regression(
 TIME_RACE = {8: 0.05, 64: 0.2, 512: 0.5, 0: 0.9}
 
 
+# the batch sizes' curves, in order: no orange next to vermillion
+_SIZE_COLOURS = tuple(plotting.COLORS[c] for c in ("blue", "vermillion", "green", "purple",
+                                                   "sky_blue", "black", "orange", "yellow"))
+# the x-axis toggle's options and the keys of timed_runs they show
+_TIME_AXES = {"epochs": "epochs", "examples processed": "examples",
+              "seconds (measured)": "seconds"}
+# smallest loss gap drawn
+_TIME_FLOOR = 1e-12
+
+
+class _FadedEntries(Artist):
+    """Translucent white boxes over some entries of a legend: those entries look switched off.
+
+    The legend stays in the static layer (its text would be most of a frame's cost); this
+    artist is dynamic and costs a few rectangles. It reads the entries' places when it is
+    drawn, after the legend, so it follows the legend at any resolution.
+    """
+
+    def __init__(self, entries: dict[Any, tuple[Any, Any]], zorder: float) -> None:
+        super().__init__()
+        self._entries = entries
+        #: the keys of the entries drawn faded
+        self.faded: set[Any] = set()
+        self._box = Rectangle((0.0, 0.0), 1.0, 1.0, facecolor="white", edgecolor="none",
+                              alpha=0.8, transform=IdentityTransform())
+        self.set_zorder(zorder)
+
+    def draw(self, renderer: Any) -> None:
+        if not self.get_visible():
+            return
+        pad = renderer.points_to_pixels(1.5)
+        for key in self.faded:
+            handle, text = self._entries[key]
+            box = Bbox.union([handle.get_window_extent(renderer),
+                              text.get_window_extent(renderer)]).padded(pad)
+            self._box.set_bounds(box.x0, box.y0, box.width, box.height)
+            self._box.draw(renderer)
+        self.stale = False
+
+
+@dataclass
+class _TimeFigure:
+    """The changing artists: one curve per batch size, and the legend's faded entries."""
+
+    fig: LayeredFigure
+    ax: Any
+    lines: dict[int, Any]
+    faded: _FadedEntries
+
+
+def _time_figure(sizes: Sequence[int], labels: dict[int, str]) -> _TimeFigure:
+    with plotting.style():
+        fig = LayeredFigure(figsize=(7.5, 4.3))
+        ax = fig.add_axes((0.11, 0.26, 0.86, 0.65))
+        lines = {B: ax.plot([], [], marker="o", markersize=2.5, linewidth=1.4,
+                            color=_SIZE_COLOURS[i % len(_SIZE_COLOURS)], label=labels[B])[0]
+                 for i, B in enumerate(sizes)}
+        fast_log_axis(ax)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+        ax.set_ylabel("training loss gap $L - L_{\\min}$ (log scale)")
+        # under the axes, off the data, listing every run; a hidden curve's entry is faded
+        legend = legend_outside(ax, side="below", bbox_to_anchor=(0.5, -0.17), ncols=2,
+                                fontsize=8.5)
+        faded = _FadedEntries({B: (h, t) for B, h, t in
+                               zip(sizes, legend.legend_handles, legend.get_texts())},
+                              zorder=legend.get_zorder() + 1)
+        fig.add_artist(faded)
+        fig.add_dynamic(*lines.values(), faded)
+    return _TimeFigure(fig, ax, lines, faded)
+
+
+def _draw_curves(f: _TimeFigure, runs: dict[int, dict[str, np.ndarray]], l_min: float,
+                 key: str, shown: Sequence[int]) -> tuple[dict[int, np.ndarray],
+                                                          dict[int, np.ndarray]]:
+    xs: dict[int, np.ndarray] = {}
+    ys: dict[int, np.ndarray] = {}
+    for B, line in f.lines.items():
+        show = B in shown
+        line.set_visible(show)
+        if show:
+            xs[B] = runs[B][key]
+            ys[B] = np.maximum(runs[B]["loss"] - l_min, _TIME_FLOOR)
+            line.set_data(xs[B], ys[B])
+        else:
+            line.set_data([], [])
+    f.faded.faded = {B for B in f.lines if B not in shown}
+    return xs, ys
+
+
+def _set_time_axes(f: _TimeFigure, runs: dict[int, dict[str, np.ndarray]], l_min: float,
+                   key: str, axis_label: str, n: int) -> None:
+    # limits over every run, whichever are shown: ticking a batch size on or off leaves the
+    # axes (and the static layer) as they are, and the curves stay comparable
+    right = max(float(run[key][-1]) for run in runs.values())
+    f.ax.set_xlim(0.0, right * 1.02 if right > 0 else 1.0)
+    gaps = np.concatenate([run["loss"] - l_min for run in runs.values()])
+    f.ax.set_ylim(*decade_limits(np.maximum(gaps, _TIME_FLOOR), low=_TIME_FLOOR, high=1e12))
+    f.ax.set_xlabel(axis_label)
+    fixed_title(f.ax, f"Linear regression, $n = {n}$: loss against {axis_label}", fontsize=10)
+    f.fig.static_key = key
+
+
 def loss_vs_time_explorer(
     X: np.ndarray | None = None,
     y: np.ndarray | None = None,
@@ -441,7 +666,7 @@ def loss_vs_time_explorer(
     (``0`` means the whole set: full-batch gradient descent) is trained once with its step from
     ``lr``, timed, when the explorer is built (see :func:`timed_runs`); the controls only change
     what is shown. The loss axis is the gap ``L − L_min`` to the least-squares optimum, on a
-    log scale.
+    log scale; both axes span every run, shown or not, so that curves stay comparable.
 
     Controls: ``x-axis`` (epochs, examples processed, seconds), one check box per batch size.
 
@@ -462,54 +687,20 @@ def loss_vs_time_explorer(
     steps = [float(lr)] * len(sizes) if np.ndim(lr) == 0 else [float(v) for v in lr]  # type: ignore[arg-type]
     labels = {B: (f"B = {B}, lr = {a:g}" if B < n else f"full batch (B = {n}), lr = {a:g}")
               for B, a in zip(sizes, steps)}
-    axis_names = {"epochs": "epochs", "examples processed": "examples",
-                  "seconds (measured)": "seconds"}
-
-    with plotting.style():
-        fig = Figure(figsize=(7.5, 4.3))
-        ax = fig.subplots()
-        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.13, top=0.9)
-        lines = {B: ax.plot([], [], marker="o", markersize=2.5, linewidth=1.4,
-                            color=plotting.PALETTE[i % len(plotting.PALETTE)],
-                            label=labels[B])[0] for i, B in enumerate(sizes)}
-        fast_log_axis(ax)
-        ax.set_ylabel("training loss gap L − L_min (log scale)")
+    f = _time_figure(sizes, labels)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
-        key = axis_names[v["x-axis"]]
-        xs: dict[int, np.ndarray] = {}
-        ys: dict[int, np.ndarray] = {}
-        for B in sizes:
-            show = bool(v[labels[B]])
-            line = lines[B]
-            line.set_visible(show)
-            if show:
-                xs[B] = runs[B][key]
-                ys[B] = np.maximum(runs[B]["loss"] - l_min, 1e-12)
-                line.set_data(xs[B], ys[B])
-                line.set_label(labels[B])
-            else:
-                line.set_data([], [])
-                line.set_label(f"_{labels[B]}")
-        if xs:
-            right = max(float(a.max()) for a in xs.values())
-            ax.set_xlim(0.0, right * 1.02 if right > 0 else 1.0)
-            lo = min(float(a.min()) for a in ys.values())
-            hi = max(float(a.max()) for a in ys.values())
-            ax.set_ylim(lo / 2, hi * 2)
-            ax.legend(loc="upper right", fontsize=8)
-        elif ax.get_legend() is not None:
-            ax.get_legend().remove()
-        ax.set_xlabel(v["x-axis"])
-        ax.set_title(f"Linear regression, n = {n}: loss against {v['x-axis']}")
+        key = _TIME_AXES[v["x-axis"]]
+        _set_time_axes(f, runs, l_min, key, v["x-axis"], n)
+        xs, ys = _draw_curves(f, runs, l_min, key, [B for B in sizes if v[labels[B]]])
         return {"x": xs, "y": ys, "runs": runs, "l_min": l_min, "axis": key}
 
     controls: dict[str, Any] = {
-        "x-axis": widgets.toggle("x-axis", list(axis_names), value="epochs"),
+        "x-axis": widgets.toggle("x-axis", list(_TIME_AXES), value="epochs"),
     }
     for B in sizes:
         controls[labels[B]] = widgets.checkbox(labels[B], True)
-    return Explorer(fig, controls, update, static=static,
+    return Explorer(f.fig, controls, update, static=static,
                     caption="Every curve was trained once, with measured times; the x-axis "
                             "changes the question from 'how many passes over the data?' to "
                             "'how much computing time?'.")

@@ -28,6 +28,7 @@ built once and updated through their artists, so a redraw stays well under 0.15 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +49,6 @@ from gdutils.display.explorers._axes import (
     few_ticks,
     fixed_title,
     legend_outside,
-    nice_limits,
     nice_number,
     quadratic_levels,
 )
@@ -217,8 +217,8 @@ def _momentum_figure(lam: np.ndarray, x0: np.ndarray, lr_max: float, beta_max: f
             ax_path.plot(pts[:, 0], pts[:, 1], color=c["sky_blue"], linewidth=0.6, alpha=0.8)
         ax_path.plot([0.0], [0.0], marker="*", markersize=12, color=c["black"], linestyle="none",
                      label="minimum $x^*$")
-        ax_path.plot([x0[0]], [x0[1]], marker="s", markersize=6, linestyle="none",
-                     color=c["green"], label="start $x_0$", zorder=4)
+        (start,) = ax_path.plot([x0[0]], [x0[1]], marker="s", markersize=6, linestyle="none",
+                                color=c["green"], label="start $x_0$", zorder=4)
         (path,) = ax_path.plot([], [], marker="o", markersize=2.5, linewidth=1.2,
                                color=c["vermillion"], label="iterates $x_k$", zorder=3)
         ax_path.set_xlim(-3.0, 3.0)
@@ -277,7 +277,8 @@ def _momentum_figure(lam: np.ndarray, x0: np.ndarray, lr_max: float, beta_max: f
         ax_phase.axvline(0.0, color="0.6", linewidth=0.8)
         (phase,) = ax_phase.plot([], [], marker="o", markersize=2.5, linewidth=1.0)
         (phase_start,) = ax_phase.plot([], [], marker="s", markersize=6, linestyle="none")
-        ax_phase.plot([0.0], [0.0], marker="*", markersize=11, color=c["black"], linestyle="none")
+        (origin,) = ax_phase.plot([0.0], [0.0], marker="*", markersize=11, color=c["black"],
+                                  linestyle="none")
         few_ticks(ax_phase)
         ax_phase.set_xlabel("position $e_i(k)$")
         ax_phase.set_ylabel("velocity $e_i(k) - e_i(k-1)$")
@@ -291,9 +292,11 @@ def _momentum_figure(lam: np.ndarray, x0: np.ndarray, lr_max: float, beta_max: f
             labels += lab
         fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=4,
                    fontsize=8, frameon=False, handlelength=1.8, columnspacing=1.2)
-        # the phase panel rescales with every run: redrawn whole on each frame (cheaper than
-        # re-rendering the static layer whenever its limits move)
-        fig.add_dynamic(path, here, *errors, *envelopes, path_title, err_title, ax_phase)
+        # in drawing order: the start square and the minimum's star stay on top of the curves
+        # that pass through them, as in a full draw. The phase panel's limits move in coarse
+        # steps (see _phase_limit), so its ticks and labels stay in the static layer.
+        fig.add_dynamic(path, start, here, *errors, *envelopes, phase, phase_start, origin,
+                        path_title, err_title, phase_title)
     return _MomentumFigure(fig, ax_path, ax_map, ax_err, ax_phase, path, here, errors,
                            envelopes, phase, phase_start, path_title, err_title, phase_title)
 
@@ -345,27 +348,49 @@ def _draw_errors(f: _MomentumFigure, r: _Run) -> None:
     # limits in steps (whole decades, 1-2-5 step counts): the static layer stays put
     f.ax_err.set_xlim(0, nice_number(max(r.steps, 1)))
     lo, hi = decade_limits(np.concatenate(drawn), low=_FLOOR, high=1e13)
-    # the bottom in three coarse steps, the top at least 10: the limits (and the static
-    # layer) stay put over most of a drag
+    # both ends in three coarse steps: the limits (and the static layer) stay put over most
+    # of a drag, and a diverging run does not move the top a decade at a time
     lo = next((b for b in (1e-4, 1e-8, _FLOOR) if b <= lo), lo)
-    f.ax_err.set_ylim(lo, max(hi, 10.0))
+    hi = next((t for t in (10.0, 1e4, 1e13) if t >= hi), hi)
+    f.ax_err.set_ylim(lo, hi)
     f.err_title.set_text(f"errors per eigenvector: $\\rho_1 = {r.rates[0]:.3f}$ (slow), "
                          f"$\\rho_2 = {r.rates[1]:.3f}$ (fast)")
 
 
-def _draw_phase(f: _MomentumFigure, r: _Run, i: int) -> None:
+def _phase_limit(values: np.ndarray, cap: float) -> float:
+    """Half-width of a symmetric phase-plot axis: the smallest 1, 2 or 5 × 10ᵏ that holds
+    ``1.1 · max |values|``, at most ``cap``.
+
+    Three steps a decade (not 2.5 as well) and a cap: each step re-renders the figure's
+    static layer (the phase panel's ticks), so a drag should cross few of them. A run that
+    grows past the cap diverges and leaves the frame instead of shrinking everything else.
+    """
+    with np.errstate(invalid="ignore"):
+        top = float(np.nanmax(np.abs(values))) if values.size else 0.0
+    x = 1.1 * top if np.isfinite(top) and top > 1e-9 else 1e-9
+    exp = math.floor(math.log10(x))
+    step = next((m * 10.0 ** exp for m in (1.0, 2.0, 5.0) if m * 10.0 ** exp >= x * (1 - 1e-12)),
+                10.0 ** (exp + 1))
+    return min(step, cap)
+
+
+def _draw_phase(f: _MomentumFigure, r: _Run, i: int, caps: tuple[float, float]) -> None:
     colour = _DIRECTION_COLOURS[i]
     e, v = r.errors[:, i], r.velocities[:, i]
     f.phase.set_data(e, v)
     f.phase.set_color(colour)
     f.phase_start.set_data(e[:1], v[:1])
     f.phase_start.set_color(colour)
-    with np.errstate(invalid="ignore"):
-        px = nice_number(1.1 * max(float(np.nanmax(np.abs(e))), 1e-9))
-        pv = nice_number(1.1 * max(float(np.nanmax(np.abs(v))), 1e-9))
+    # limits in coarse steps, symmetric about the minimum: the static layer stays put
+    px, pv = _phase_limit(e, caps[0]), _phase_limit(v, caps[1])
     f.ax_phase.set_xlim(-px, px)
     f.ax_phase.set_ylim(-pv, pv)
-    kind = "complex roots: a spiral" if r.complex_roots[i] else "real roots: no spiral"
+    with np.errstate(invalid="ignore"):
+        clipped = not (np.nanmax(np.abs(e)) <= px and np.nanmax(np.abs(v)) <= pv)
+    if clipped:
+        kind = "grows out of the frame"
+    else:
+        kind = "complex roots: a spiral" if r.complex_roots[i] else "real roots: no spiral"
     f.phase_title.set_text(f"phase plot of the {('slow', 'fast')[i]} direction ({kind})")
 
 
@@ -423,6 +448,10 @@ def momentum_explorer(
     lr0 = gd_lr if lr is None else float(lr)
     lr_max, beta_max = 1.5, 0.99
     f = _momentum_figure(lam, x0, lr_max, beta_max, (opt_lr, opt_beta), gd_lr)
+    # a few times the start's distance: beyond it a run is diverging (velocities are at most
+    # twice the largest position)
+    phase_caps = [(_phase_limit(np.array([4.0 * e0]), np.inf),
+                   _phase_limit(np.array([8.0 * e0]), np.inf)) for e0 in np.abs(x0)]
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         i_dir = int(v["direction"])
@@ -430,7 +459,7 @@ def momentum_explorer(
         _draw_path(f, r)
         _draw_map(f, r, lr_max)
         _draw_errors(f, r)
-        _draw_phase(f, r, i_dir)
+        _draw_phase(f, r, i_dir, phase_caps[i_dir])
         return {
             "lr": r.lr, "beta": r.beta, "path": r.path, "errors": r.errors,
             "velocities": r.velocities, "rate": r.rate, "rates": r.rates,
@@ -477,6 +506,10 @@ def noisy_signal(n: int = 80, seed: int = 0) -> np.ndarray:
     t = np.arange(int(n), dtype=np.float64)
     rng = np.random.default_rng(seed)
     return 2.0 + np.sin(2 * np.pi * t / n) + 0.6 * rng.normal(size=int(n))
+
+
+#: tops of the EMA weights' axis
+_WEIGHT_TOPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.1)
 
 
 @dataclass
@@ -537,8 +570,10 @@ def _draw_weights(f: _EmaFigure, ages: np.ndarray, w: np.ndarray, window: float,
     f.weights.set_data(ages, w)
     f.window.set_xdata([window, window])
     f.half.set_xdata([half, half])
-    # limits in 1-2-5 steps: the static layer (ticks) stays put while β moves a little
-    f.ax_w.set_ylim(0.0, nice_limits(0.0, max(float(w[0]) * 1.05, 1e-3), pad=0.0)[1])
+    # the top in coarse 1-2-5 steps (1.1 near β = 0, where the newest weight is about 1):
+    # the static layer (the ticks) changes six times over the whole β slider
+    top = 1.05 * float(w[0])
+    f.ax_w.set_ylim(0.0, next((t for t in _WEIGHT_TOPS if t >= top), nice_number(top)))
     f.w_title.set_text(f"window {window:.3g} steps, half-life {half:.3g} steps\n"
                        f"the newest {newest} values carry {100 * share:.0f} % of the weight")
 

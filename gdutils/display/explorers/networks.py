@@ -36,7 +36,7 @@ from matplotlib.lines import Line2D
 from gdutils import _validate, data, gradcheck, nn
 from gdutils.display import plotting, widgets
 from gdutils.display.explorers._axes import decade_limits, fast_log_axis, fixed_title
-from gdutils.display.explorers._layers import LayeredFigure
+from gdutils.display.explorers._layers import LayeredFigure, PixelImage
 from gdutils.display.widgets import Explorer
 
 __all__ = [
@@ -221,13 +221,20 @@ def _region_colors(k: int) -> np.ndarray:
     return np.concatenate([np.round(255 * tint), np.full((k, 1), 255.0)], axis=1).astype(np.uint8)
 
 
+#: the most classes a data set of :data:`DATASETS` has (one line of points per class)
+_MAX_CLASSES = 3
+#: loss-axis limits move between these (coarse steps: the static layer rarely changes)
+_LOSS_BOTTOMS = (1e-1, 1e-2, 1e-4)
+_LOSS_TOPS = (10.0, 1e3, 1e6)
+
+
 @dataclass
 class _BoundaryFigure:
     fig: LayeredFigure
     ax: Any
     ax_loss: Any
-    image: Any
-    points: Any
+    image: PixelImage
+    points: list[Any]
     curve: Any
     marker: Any
     title: Any
@@ -241,9 +248,15 @@ def _boundary_figure(res: int) -> _BoundaryFigure:
         # fixed margins: a layout engine would measure every text at each redraw
         fig.subplots_adjust(left=0.065, right=0.985, bottom=0.2, top=0.9, wspace=0.22)
         ax, ax_loss = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.15, 1.0]})
-        image = ax.imshow(np.zeros((res, res, 4), np.uint8), origin="lower", aspect="auto",
-                          interpolation="nearest", zorder=0)
-        points = ax.scatter([], [], s=14, edgecolor="0.15", linewidth=0.4, zorder=3)
+        # the regions change with every control: PixelImage draws them without imshow's
+        # resampling (tens of milliseconds at this size)
+        image = PixelImage(ax, np.full((res, res, 4), 255, np.uint8), (0.0, 1.0, 0.0, 1.0),
+                           zorder=0)
+        # one line of markers per class: much cheaper to draw than a scatter with a colour
+        # per point, and drawn over the regions on every frame
+        points = [ax.plot([], [], marker="o", markersize=math.sqrt(14.0), linestyle="none",
+                          color=plotting.PALETTE[k], markeredgecolor="0.15",
+                          markeredgewidth=0.4, zorder=3)[0] for k in range(_MAX_CLASSES)]
         ax.grid(False)                # the regions cover the whole axes
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
@@ -261,32 +274,51 @@ def _boundary_figure(res: int) -> _BoundaryFigure:
         title = fixed_title(ax, "", fontsize=10)
         loss_title = fixed_title(ax_loss, "", fontsize=10)
         # the points are drawn over the regions, so they are redrawn after them
-        fig.add_dynamic(image, points, curve, marker, title, loss_title)
+        fig.add_dynamic(image, *points, curve, marker, title, loss_title)
     return _BoundaryFigure(fig, ax, ax_loss, image, points, curve, marker, title, loss_title)
 
 
-def _show_dataset(f: _BoundaryFigure, name: str, X: np.ndarray, y: np.ndarray,
-                  extent: tuple[float, ...]) -> None:
-    """The data set's points and window (the window is in the static layer's key)."""
-    f.fig.static_key = name
-    f.points.set_offsets(X)
-    f.points.set_facecolor([plotting.PALETTE[c] for c in y])
+def _show_dataset(f: _BoundaryFigure, X: np.ndarray, y: np.ndarray,
+                  extent: tuple[float, float, float, float]) -> None:
+    """The data set's points and window (the window's limits are in the static layer's key)."""
+    for k, line in enumerate(f.points):
+        line.set_data(X[y == k, 0], X[y == k, 1])
     f.image.set_extent(extent)
     f.ax.set_xlim(extent[0], extent[1])
     f.ax.set_ylim(extent[2], extent[3])
 
 
-def _draw_regions(f: _BoundaryFigure, params: dict[str, np.ndarray], pts: np.ndarray,
-                  X: np.ndarray, y: np.ndarray, res: int) -> float:
-    """The predicted class everywhere; returns the training accuracy (NaN if it blew up)."""
+@dataclass
+class _Snapshot:
+    """What the explorer shows of one snapshot of a run (computed once, then replayed)."""
+
+    pixels: np.ndarray
+    accuracy: float
+    dead: int
+
+
+def _snapshot(params: dict[str, np.ndarray], pts: np.ndarray, X: np.ndarray, y: np.ndarray,
+              res: int, colors: np.ndarray) -> _Snapshot:
+    """The predicted class everywhere as pixels, the training accuracy (NaN if it blew up) and
+    the dead units of one set of parameters."""
     with np.errstate(all="ignore"):
         scores = predict(params, pts)
         pred_X = predict(params, X)
     finite = bool(np.all(np.isfinite(scores)))
-    labels = np.argmax(np.nan_to_num(scores, nan=0.0), axis=1).reshape(res, res)
-    k = int(y.max()) + 1
-    f.image.set_data(_region_colors(k)[labels] if finite else np.full((res, res, 4), 255, np.uint8))
-    return float(np.mean(np.argmax(pred_X, axis=1) == y)) if finite else float("nan")
+    if finite:
+        pixels = colors[np.argmax(scores, axis=1).reshape(res, res)]
+        accuracy = float(np.mean(np.argmax(pred_X, axis=1) == y))
+    else:
+        pixels, accuracy = np.full((res, res, 4), 255, np.uint8), float("nan")
+    return _Snapshot(pixels, accuracy, dead_units(params, X))
+
+
+def _loss_limits(losses: np.ndarray) -> tuple[float, float]:
+    """Log limits around the finite positive losses, each end one of three coarse steps."""
+    good = losses[np.isfinite(losses) & (losses > 0)] if losses.size else losses
+    lo, hi = decade_limits(good, low=1e-4, high=1e6, min_decades=1)
+    return (next((b for b in _LOSS_BOTTOMS if b <= lo), _LOSS_BOTTOMS[-1]),
+            next((t for t in _LOSS_TOPS if t >= hi), _LOSS_TOPS[-1]))
 
 
 def _draw_loss(f: _BoundaryFigure, losses: np.ndarray, step: int, max_steps: int) -> float:
@@ -295,9 +327,19 @@ def _draw_loss(f: _BoundaryFigure, losses: np.ndarray, step: int, max_steps: int
     loss_here = float(losses[step]) if step < taken else float("nan")
     f.marker.set_data([step], [loss_here])
     f.ax_loss.set_xlim(0, max_steps)
-    good = losses[np.isfinite(losses) & (losses > 0)] if taken else np.array([])
-    f.ax_loss.set_ylim(*decade_limits(good, low=1e-4, high=1e6, min_decades=1))
+    f.ax_loss.set_ylim(*_loss_limits(losses))
     return loss_here
+
+
+def _draw_titles(f: _BoundaryFigure, name: str, width: int, step: int, shot: _Snapshot,
+                 lr: float, scale: float, diverged_at: int | None) -> None:
+    accuracy, dead = shot.accuracy, shot.dead
+    f.title.set_text(f"{name}: width {width}, step {step} — training accuracy "
+                     + (f"{accuracy:.1%}" if math.isfinite(accuracy) else "n/a")
+                     + (f", {dead} dead ReLU{'s' if dead != 1 else ''}" if dead else ""))
+    f.loss_title.set_text("loss during training" + (
+        f" — DIVERGED at step {diverged_at} (learning rate or init scale too large)"
+        if diverged_at is not None else f" (lr {lr:.3g}, init ×{scale:.3g})"))
 
 
 def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
@@ -313,6 +355,10 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
     units inactive on every training example at that step, see :func:`dead_units`), ``losses``
     (the whole run), ``status`` (``"ok"`` or ``"diverged"``) and ``diverged_at`` (the step, or
     None).
+
+    A run depends on the data set, the width, the learning rate and the initial scale only:
+    runs are memoised by those four values, and so is what each snapshot shows, so the step
+    slider (and a return to an earlier setting) only replays them.
     """
     if dataset not in DATASETS:
         raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
@@ -321,12 +367,14 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
     max_steps = max(every, (max_steps // every) * every)
     cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
     sets = {name: load_dataset(name) for name in DATASETS}
+    colors = {name: _region_colors(int(y.max()) + 1) for name, (_, y) in sets.items()}
     res = 110
     grids = {}
     for name, (X, _) in sets.items():
         lo, hi = X.min(axis=0) - 0.35, X.max(axis=0) + 0.35
         gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res))
-        grids[name] = (np.column_stack([gx.ravel(), gy.ravel()]), (lo[0], hi[0], lo[1], hi[1]))
+        grids[name] = (np.column_stack([gx.ravel(), gy.ravel()]),
+                       (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])))
 
     def run(name: str, w: int, rate: float, scale: float) -> dict[str, Any]:
         key = (name, w, round(rate, 12), round(scale, 12))
@@ -335,6 +383,7 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
             return cache[key]
         X, y = sets[name]
         out = train_two_layer(X, y, w, rate, scale, max_steps, seed=0, snapshot_every=every)
+        out["shown"] = {}                  # step -> _Snapshot, filled as the slider visits
         cache[key] = out
         if len(cache) > 48:
             cache.popitem(last=False)
@@ -343,27 +392,23 @@ def boundary_explorer(dataset: str = "moons", width: int = 16, lr: float = 1.0,
     f = _boundary_figure(res)
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
-        name = v["dataset"]
+        name, width_v = v["dataset"], int(v["width"])
+        lr_v, scale_v = float(v["lr"]), float(v["init scale"])
         X, y = sets[name]
         pts, extent = grids[name]
-        _show_dataset(f, name, X, y, extent)
-        out = run(name, int(v["width"]), float(v["lr"]), float(v["init scale"]))
+        _show_dataset(f, X, y, extent)
+        out = run(name, width_v, lr_v, scale_v)
         step = max(s for s in out["snapshots"] if s <= int(v["step"]))
-        params = out["snapshots"][step]
-        accuracy = _draw_regions(f, params, pts, X, y, res)
-        dead = dead_units(params, X)
+        if step not in out["shown"]:
+            out["shown"][step] = _snapshot(out["snapshots"][step], pts, X, y, res, colors[name])
+        shot = out["shown"][step]
+        f.image.set_data(shot.pixels)
         losses = out["losses"]
         loss_here = _draw_loss(f, losses, step, max_steps)
         diverged_at = len(losses) - 1 if out["status"] == "diverged" else None
-        f.title.set_text(f"{name}: width {int(v['width'])}, step {step} — training accuracy "
-                         + (f"{accuracy:.1%}" if math.isfinite(accuracy) else "n/a")
-                         + (f", {dead} dead ReLU{'s' if dead != 1 else ''}" if dead else ""))
-        f.loss_title.set_text("loss during training" + (
-            f" — DIVERGED at step {diverged_at} (learning rate or init scale too large)"
-            if diverged_at is not None
-            else f" (lr {float(v['lr']):.3g}, init ×{float(v['init scale']):.3g})"))
-        return {"dataset": name, "step": step, "accuracy": accuracy, "loss": loss_here,
-                "dead_units": dead,
+        _draw_titles(f, name, width_v, step, shot, lr_v, scale_v, diverged_at)
+        return {"dataset": name, "step": step, "accuracy": shot.accuracy, "loss": loss_here,
+                "dead_units": shot.dead,
                 "losses": losses.copy(), "status": out["status"], "diverged_at": diverged_at,
                 "n_cached": len(cache)}
 
