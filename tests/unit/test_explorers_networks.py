@@ -129,9 +129,16 @@ def test_cost_explorer_picks_widths_and_units() -> None:
     st = ex.state
     assert st["n_params"] == int(costs["n_params"][2]) and st["fd_forward_calls"] == 2 * st["n_params"]
     assert st["speedup"] == pytest.approx(costs["fd_s"][2] / costs["backprop_s"][2])
-    assert "forward passes" in ex.figure.axes[0].get_ylabel()
+    [shown] = [ax for ax in ex.figure.axes if ax.get_visible()]
+    assert "forward passes" in shown.get_ylabel()
     ex.set(unit="seconds")
-    assert "(s)" in ex.figure.axes[0].get_ylabel()
+    [shown] = [ax for ax in ex.figure.axes if ax.get_visible()]
+    assert "(s)" in shown.get_ylabel()
+    # one static layer per unit, kept: switching back and forth renders none again
+    renders = ex.figure.n_static_renders
+    ex.set(unit="forward passes")
+    ex.set(unit="seconds")
+    assert ex.figure.n_static_renders == renders
     with pytest.raises(ValueError):
         ex.set(width=5)
 

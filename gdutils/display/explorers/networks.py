@@ -552,32 +552,34 @@ def cost_explorer(costs: dict[str, np.ndarray] | None = None, *,
     if costs is None:
         costs = measure_costs()
     widths = [int(w) for w in costs["widths"]]
+    units = ("seconds", "forward passes")
     with plotting.style():
         fig = LayeredFigure(figsize=(9.6, 4.4))
-        fig.subplots_adjust(left=0.09, right=0.62, bottom=0.12, top=0.86)  # legend at the right
-        ax = fig.add_subplot()
-    holder: dict[str, Any] = {"unit": None, "marks": None}
-
-    def replot(unit: str) -> None:
-        """A new unit: the curves from scratch (the static layer), the marks on top."""
-        ax.clear()
-        plot_costs(costs, ax, unit=unit, legend="right")
-        (mark,) = ax.plot([], [], "o", markersize=14, markerfacecolor="none",
-                          markeredgecolor="black", markeredgewidth=1.5, zorder=5)
-        holder.update(unit=unit, marks=mark, title=fixed_title(ax, "", fontsize=9.5))
-        fig.static_key = unit
-        fig.set_dynamic(mark, holder["title"])
+        # one axes per unit, built once and shown one at a time: switching the unit then swaps
+        # two cached static layers instead of re-plotting the curves, ticks and legend
+        panels: dict[str, tuple[Any, Any, Any]] = {}
+        for unit in units:
+            ax = fig.add_axes((0.09, 0.12, 0.53, 0.74), label=unit)
+            plot_costs(costs, ax, unit=unit, legend="right")
+            (mark,) = ax.plot([], [], "o", markersize=14, markerfacecolor="none",
+                              markeredgecolor="black", markeredgewidth=1.5, zorder=5)
+            panels[unit] = (ax, mark, fixed_title(ax, "", fontsize=9.5))
+        fig.add_dynamic(*(a for _, mark, title in panels.values() for a in (mark, title)))
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         unit = v["unit"]
         i = widths.index(int(v["width"]))
-        if holder["unit"] != unit:
-            replot(unit)
+        for name, (ax, mark, title) in panels.items():
+            ax.set_visible(name == unit)
+            mark.set_visible(name == unit)
+            title.set_text("")
+        fig.static_key = unit
+        _, mark, title = panels[unit]
         scale = costs["forward_s"][i] if unit == "forward passes" else 1.0
         P = float(costs["n_params"][i])
-        holder["marks"].set_data([P, P], [costs["fd_s"][i] / scale, costs["backprop_s"][i] / scale])
+        mark.set_data([P, P], [costs["fd_s"][i] / scale, costs["backprop_s"][i] / scale])
         speedup = float(costs["fd_s"][i] / costs["backprop_s"][i])
-        holder["title"].set_text(
+        title.set_text(
             f"width {widths[i]}: P = {int(P)} parameters\nfinite differences "
             f"{int(costs['fd_forward_calls'][i])} forward passes, {costs['fd_s'][i] * 1e3:.1f} ms; "
             f"backprop {costs['backprop_s'][i] * 1e3:.2f} ms (×{speedup:.0f})")
@@ -588,7 +590,7 @@ def cost_explorer(costs: dict[str, np.ndarray] | None = None, *,
 
     controls = {
         "width": widgets.dropdown("hidden width", widths, value=widths[len(widths) // 2]),
-        "unit": widgets.toggle("unit", ["seconds", "forward passes"]),
+        "unit": widgets.toggle("unit", list(units)),
     }
     return Explorer(fig, controls, update, static=static,
                     caption="Both gradients are exact to about 1e-9 (checked); only their cost "
