@@ -1,6 +1,6 @@
 """Explorer responsiveness: kernel-side seconds from a control change to a redrawn figure.
 
-Every explorer factory in ``gdutils.explorers`` (the public functions of its modules that return a
+Every explorer factory in ``gdutils.display.explorers`` (the public functions of its modules that return a
 :class:`gdutils.widgets.Explorer`) is built with its defaults. Then every control is changed
 several times, exactly as a learner would (``Explorer.set``; buttons with ``Explorer.press``), and
 ``explorer.last_draw_seconds`` — the ``update`` call plus the PNG encoding — is read after each
@@ -186,7 +186,7 @@ def table(res: dict[str, Any]) -> str:
                      f"{res['max_seconds']:.3f} s ({res['slowest']}); aim < {AIM_S} s")
         lines.append("missing the aim: " + (", ".join(res["missing_aim"]) or "none"))
     else:
-        lines.append("no explorer factories found in gdutils.explorers")
+        lines.append("no explorer factories found in gdutils.display.explorers")
     return "\n".join(lines)
 
 
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--changes", type=int, default=7, help="measured changes per control (default 7)")
     p.add_argument("--kernel", action="store_true", help="also measure inside a real kernel")
-    p.add_argument("--package", default="gdutils.explorers", help=argparse.SUPPRESS)
+    p.add_argument("--package", default="gdutils.display.explorers", help=argparse.SUPPRESS)
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
                    help="print JSON (no FILE) or also write it to FILE")
     args = p.parse_args(argv)

@@ -3,7 +3,7 @@ a slider is dragged, next to the floor.
 
 A throw-away JupyterLab (``tests/browser/labdriver.py``) is driven by Debian's chromium at
 1400×1000. For each explorer module a notebook displays every factory of
-:func:`gdutils.explorers.factories` with its defaults, and the *floor*: a trivial slider that
+:func:`gdutils.display.explorers.factories` with its defaults, and the *floor*: a trivial slider that
 swaps between two tiny pre-rendered PNGs (the same widget protocol, no drawing). Then, for every
 explorer:
 

@@ -14,7 +14,7 @@ What a learner sees of a control's text, in ipywidgets 8 (``@jupyter-widgets/con
 
 A text made only of spaces or zero-width characters is no label. Widths are estimated from the
 text's length at a little under the widgets' 13 px font, so the checks never ask for more room
-than the text needs. New explorers are found by :func:`gdutils.explorers.factories`.
+than the text needs. New explorers are found by :func:`gdutils.display.explorers.factories`.
 """
 
 from __future__ import annotations

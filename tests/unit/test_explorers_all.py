@@ -4,7 +4,7 @@
 * Interactively, every control changes the figure it drives, and sliders redraw while dragged.
 * Every panel has a title and labelled axes.
 
-New explorers are found by :func:`gdutils.explorers.factories`, so they are covered from the day
+New explorers are found by :func:`gdutils.display.explorers.factories`, so they are covered from the day
 they exist.
 """
 
