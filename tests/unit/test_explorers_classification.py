@@ -6,13 +6,10 @@ logistic loss, written here from the formula dL/dθ = [Xᵀ(σ(z) − y), Σ(σ(
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
 from gdutils import losses
-from gdutils.display import widgets
 from gdutils.display.explorers import classification as cx
 
 
@@ -136,19 +133,3 @@ def test_interactive_mode_has_the_controls(monkeypatch) -> None:
     ex.controls["iteration"].value = 10  # as a learner dragging the slider
     assert ex.n_draws == draws + 1 and ex.state["iteration"] == 10
     ex.close()
-
-
-@pytest.mark.parametrize("factory", [cx.decision_boundary_explorer, cx.threshold_explorer])
-def test_every_control_leaves_a_frame_equal_to_a_fresh_render(factory) -> None:
-    # the static layer must hold nothing a control changes: the frame drawn over the cached
-    # bitmap is, pixel for pixel, the frame drawn over a freshly rendered one
-    from PIL import Image
-
-    ex = factory(static=True)
-    for name, widget in ex.controls.items():
-        for value in widgets.alternative_values(widget):
-            ex.set(**{name: value})
-            frame = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
-            fresh = ex.figure.render_rgba(widgets.DPI, cached=False)
-            assert frame.shape == fresh.shape
-            assert np.array_equal(frame, fresh), f"{name} = {value!r}"

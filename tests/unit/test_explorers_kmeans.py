@@ -5,13 +5,10 @@ Oracles: Lloyd's update and the gradient step written here as plain loops over t
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
 from gdutils import clustering
-from gdutils.display import widgets
 from gdutils.display.explorers import kmeans as kx
 
 
@@ -121,19 +118,3 @@ def test_interactive_mode_redraws_while_a_slider_is_dragged(monkeypatch) -> None
     ex.controls["seed"].value = 7
     assert ex.n_draws == draws + 1 and ex.state["seed"] == 7
     ex.close()
-
-
-@pytest.mark.parametrize("factory", [kx.gd_vs_lloyd_explorer, kx.local_minima_explorer])
-def test_every_control_leaves_a_frame_equal_to_a_fresh_render(factory) -> None:
-    # the static layer must hold nothing a control changes: the frame drawn over the cached
-    # bitmap is, pixel for pixel, the frame drawn over a freshly rendered one
-    from PIL import Image
-
-    ex = factory(static=True)
-    for name, widget in ex.controls.items():
-        for value in widgets.alternative_values(widget):
-            ex.set(**{name: value})
-            frame = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
-            fresh = ex.figure.render_rgba(widgets.DPI, cached=False)
-            assert frame.shape == fresh.shape
-            assert np.array_equal(frame, fresh), f"{name} = {value!r}"

@@ -211,19 +211,3 @@ def test_layered_redraw_equals_a_full_draw_and_keeps_its_static_layer() -> None:
     for beta in (0.51, 0.52, 0.53, 0.52):
         ex.set(beta=beta)
     assert ex.figure.n_static_renders - before <= 1
-
-
-@pytest.mark.parametrize("factory", [momentum.momentum_explorer, momentum.ema_explorer])
-def test_every_control_leaves_a_frame_equal_to_a_fresh_render(factory) -> None:
-    # the static layer must hold nothing a control changes: the frame drawn over the cached
-    # bitmap is, pixel for pixel, the frame drawn over a freshly rendered one
-    from PIL import Image
-
-    ex = factory(static=True)
-    for name, widget in ex.controls.items():
-        for value in widgets.alternative_values(widget):
-            ex.set(**{name: value})
-            frame = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
-            fresh = ex.figure.render_rgba(widgets.DPI, cached=False)
-            assert frame.shape == fresh.shape
-            assert np.array_equal(frame, fresh), f"{name} = {value!r}"

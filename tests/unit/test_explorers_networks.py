@@ -6,14 +6,12 @@ The helpers are checked against finite differences and torch; the explorers are 
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pytest
 
 from gdutils import gradcheck
-from gdutils.display import widgets
 from gdutils.display.explorers import networks
 
 
@@ -147,19 +145,3 @@ def test_plot_costs_refuses_an_unknown_unit() -> None:
     costs = networks.measure_costs(widths=(2,), repeats=1, fd_repeats=1)
     with pytest.raises(ValueError, match="unit"):
         networks.plot_costs(costs, unit="minutes")
-
-
-@pytest.mark.parametrize("factory", [networks.boundary_explorer, networks.cost_explorer])
-def test_every_control_leaves_a_frame_equal_to_a_fresh_render(factory) -> None:
-    # the static layer must hold nothing a control changes: the frame drawn over the cached
-    # bitmap is, pixel for pixel, the frame drawn over a freshly rendered one
-    from PIL import Image
-
-    ex = factory(static=True)
-    for name, widget in ex.controls.items():
-        for value in widgets.alternative_values(widget):
-            ex.set(**{name: value})
-            frame = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
-            fresh = ex.figure.render_rgba(widgets.DPI, cached=False)
-            assert frame.shape == fresh.shape
-            assert np.array_equal(frame, fresh), f"{name} = {value!r}"

@@ -367,6 +367,9 @@ def graph_explorer(expression: str = "tanh(a·b + a)", a: float = 0.5, b: float 
         """A new expression: boxes and arrows from scratch (the static layer), numbers on top."""
         ax.clear()
         drawing = draw_graph(root, ax, show_grads=v["gradients"], show_locals=v["local derivatives"])
+        # arrows end at the boxes' outlines, which exist only once the boxes have been drawn: a
+        # layout pass first, or the cached static layer would keep arrows without heads
+        fig.draw_without_rendering()
         holder.update(drawing=drawing, expression=name, title=fixed_title(ax, "", fontsize=9.5))
         fig.static_key = name
         fig.set_dynamic(*drawing.node_texts, *drawing.edge_texts, holder["title"])
