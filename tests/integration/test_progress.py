@@ -89,6 +89,11 @@ def test_runs_inside_a_running_event_loop(tmp_path: Path) -> None:
     async def from_a_cell() -> list[pg.NotebookReport]:
         return pg.check([(NB, path, RELEASED)], cell_timeout=20)
 
-    [report] = asyncio.run(from_a_cell())
+    # The test's own loop runs on a thread of its own: a pytest worker that drove Playwright
+    # before may already have a loop running on the main thread, and asyncio.run refuses that.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        [report] = pool.submit(lambda: asyncio.run(from_a_cell())).result()
     assert report.problem is None, report.problem
     assert {t.grade_id for t in report.tests if t.passed} == {"ex2-tests"}
