@@ -138,14 +138,26 @@ _RECORD_JS = r"""
                       () => rec.frames.push({t_src: t, t: null}));   // replaced before decoded
   });
   obs.observe(img, {attributes: true, attributeFilter: ['src']});
-  rec.stop = () => { obs.disconnect(); types.forEach(t => document.removeEventListener(t, onInput, {capture: true})); };
+  // every value a slider's readout shows: a slider with few values cannot give more frames
+  rec.readouts = [];
+  const readObs = new MutationObserver((records) => {
+    const t = performance.now();
+    for (const r of records) {
+      const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      const box = el && el.closest('.widget-readout');
+      if (box) rec.readouts.push({t, text: box.textContent});
+    }
+  });
+  box.querySelectorAll('.widget-readout').forEach(
+    el => readObs.observe(el, {characterData: true, childList: true, subtree: true}));
+  rec.stop = () => { obs.disconnect(); readObs.disconnect(); types.forEach(t => document.removeEventListener(t, onInput, {capture: true})); };
   window.__gdRec = rec;
   return true;
 }
 """
 
 _RECORDING_JS = r"""
-() => { const r = window.__gdRec; return r ? {inputs: r.inputs, frames: r.frames, changes: r.changes} : null; }
+() => { const r = window.__gdRec; return r ? {inputs: r.inputs, frames: r.frames, changes: r.changes, readouts: r.readouts} : null; }
 """
 
 # The kernel of the notebook in front is idle (every queued comm message handled).
@@ -225,10 +237,20 @@ class Drag:
     readout: str                      # the slider's readout after the release
     final_values: dict[str, Any] | None    # gd:values of the last frame
     value_ok: bool                    # the last frame was drawn from the readout's value
+    value_changes: int = 0            # times the readout showed a new value while dragging
 
     @property
     def fps(self) -> float:
         return self.frames_during / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def changes_per_second(self) -> float:
+        return self.value_changes / self.seconds if self.seconds > 0 else float("nan")
+
+    def keeps_up(self, goal_fps: float, share: float = 0.8) -> bool:
+        """At least ``goal_fps`` frames a second, or — for a slider with so few values that a
+        drag crosses fewer than that — a frame for at least ``share`` of the values crossed."""
+        return self.fps >= min(goal_fps, share * self.changes_per_second)
 
 
 def readout_matches(readout: str, value: Any) -> bool:
@@ -395,6 +417,8 @@ class ExplorerProbe:
         t_up = ups[-1] if ups else float("nan")
         decoded = [f["t"] for f in rec["frames"] if f["t"] is not None]
         during = [t for t in decoded if t_down <= t <= t_up]
+        shown = [r["text"] for r in rec.get("readouts", []) if t_down <= r["t"] <= t_up]
+        value_changes = sum(1 for a, b in zip([None, *shown], shown) if a != b)
         readout = ctl.locator(".widget-readout").first.inner_text().strip()
         label = ctl.locator(".widget-label").first.inner_text().strip()
         values = self.frame_values(k)
@@ -402,7 +426,7 @@ class ExplorerProbe:
         pairs = (values or {}).get("values", [])
         drawn = pairs[i][1] if i < len(pairs) else None
         return Drag(label, (t_up - t_down) / 1000.0, len(during), len(decoded), readout,
-                    values, drawn is not None and readout_matches(readout, drawn))
+                    values, drawn is not None and readout_matches(readout, drawn), value_changes)
 
 
 def median(xs: list[float]) -> float:

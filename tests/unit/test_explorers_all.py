@@ -126,6 +126,9 @@ def test_every_frame_equals_a_fresh_full_render(name: str) -> None:
     render = getattr(ex.figure, "render_rgba", None)
     if render is None:
         return
+    first = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
+    differ = int(np.any(first != render(widgets.DPI, cached=False), axis=2).sum())
+    assert differ == 0, f"the first frame: {differ} pixels differ from a full draw"
     for control, widget in ex.controls.items():
         for value in widgets.alternative_values(widget):
             ex.set(**{control: value})

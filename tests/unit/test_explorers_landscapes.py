@@ -225,3 +225,21 @@ def test_basin_explorer_agrees_with_its_background_map() -> None:
 
 
 
+
+
+@pytest.mark.parametrize("name", ["Rosenbrock", "Booth", "Himmelblau"])
+def test_classic_functions_short_and_long_runs_agree(name: str) -> None:
+    """Runs are computed to the smallest budget covering the steps slider: what is drawn for
+    ``steps`` must not depend on whether a longer run was cached first."""
+    import numpy as np
+    keys = ("path", "losses", "status", "diverged", "x", "f")
+    for lr in (1e-3, 0.02, 0.19):
+        fresh = landscapes.classic_functions_explorer(name=name, lr=lr, n_steps=10, static=True)
+        longer = landscapes.classic_functions_explorer(name=name, lr=lr, n_steps=5000, static=True)
+        for steps in (10, 250, 260, 1000, 1010, 5000):
+            fresh.set(steps=steps)
+            longer.set(steps=steps)
+            for k in keys:
+                a, b = fresh.state[k], longer.state[k]
+                assert np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True) if isinstance(
+                    a, np.ndarray) else a == b, (name, lr, steps, k, a, b)

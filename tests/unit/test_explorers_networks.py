@@ -145,3 +145,53 @@ def test_plot_costs_refuses_an_unknown_unit() -> None:
     costs = networks.measure_costs(widths=(2,), repeats=1, fd_repeats=1)
     with pytest.raises(ValueError, match="unit"):
         networks.plot_costs(costs, unit="minutes")
+
+
+def _train_with_layers(X: np.ndarray, y: np.ndarray, width: int, lr: float, scale: float,
+                       n_steps: int) -> list[float]:
+    """The same training built from gdutils.nn's layers: the oracle for the unchecked loop."""
+    from gdutils import nn
+
+    params = networks.init_two_layer(X.shape[1], width, int(y.max()) + 1, 0, scale)
+    first, second = nn.Linear(*params["W1"].shape), nn.Linear(*params["W2"].shape)
+    first.W, first.b, second.W, second.b = params["W1"], params["b1"], params["W2"], params["b2"]
+    relu, ce = nn.ReLU(), nn.SoftmaxCrossEntropy()
+    losses = []
+    for t in range(n_steps + 1):
+        try:
+            loss = ce.forward(second.forward(relu.forward(first.forward(X))), y)
+        except ValueError:
+            break
+        if not math.isfinite(loss) or loss > 1e6:
+            break
+        losses.append(loss)
+        if t == n_steps:
+            break
+        first.backward(relu.backward(second.backward(ce.backward())))
+        for p, g in zip(first.params + second.params, first.grads + second.grads, strict=True):
+            p -= lr * g
+    return losses
+
+
+@pytest.mark.parametrize(("dataset", "width", "lr", "scale"), [
+    ("moons", 16, 1.0, 1.0), ("spirals", 32, 0.3, 3.0), ("moons", 2, 7.0, 1.0),
+    ("spirals", 8, 10.0, 30.0),
+])
+def test_training_loop_does_what_the_layers_do(dataset: str, width: int, lr: float,
+                                               scale: float) -> None:
+    X, y = networks.load_dataset(dataset)
+    with np.errstate(all="ignore"):
+        ref = _train_with_layers(X, y, width, lr, scale, 120)
+    run = networks.train_two_layer(X, y, width, lr, scale, 120, seed=0)
+    assert len(run["losses"]) == len(ref)
+    np.testing.assert_allclose(run["losses"], ref, rtol=1e-12, atol=1e-14)
+
+
+def test_training_rejects_malformed_data() -> None:
+    X, y = networks.load_dataset("moons")
+    with pytest.raises(ValueError, match=r"\(N,\)"):
+        networks.train_two_layer(X, y[:-1])
+    with pytest.raises(ValueError, match="integer"):
+        networks.train_two_layer(X, y.astype(float))
+    with pytest.raises(ValueError, match="≥ 0"):
+        networks.train_two_layer(X, y - 1)

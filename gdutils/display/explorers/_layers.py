@@ -14,14 +14,23 @@ only when the limits really change — give such axes limits that move in steps 
 "nice" numbers, see ``_axes.py``) and a drag within one step costs a dynamic redraw only. The
 last few bitmaps are kept, so dragging back and forth does not re-render them either.
 
+When only some axes' limits changed, only those panels are re-rendered: the newest bitmap is
+restored, each changed panel's area (its tight box before and after, tick labels included) is
+wiped back to the figure's background, and the panel is drawn there alone. That is exact only
+where the area holds nothing else, so it falls back to a full render whenever the area touches
+another panel or a static figure-level artist (a suptitle, a figure legend), or the figure has
+a layout engine (which may move every panel).
+
 The figure stays an ordinary :class:`matplotlib.figure.Figure`: ``savefig`` draws it in full.
 """
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-from collections.abc import Hashable
-from typing import Any
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -55,8 +64,11 @@ class LayeredFigure(Figure):
         self._version = 0
         #: anything hashable the static layer depends on besides axes limits (set by update)
         self.static_key: Hashable = None
-        #: how many times the static layer was rendered (for tests and benchmarks)
+        #: how many times the static layer was rendered, in full or in part (tests, benchmarks)
         self.n_static_renders = 0
+        #: how many of those re-rendered only the panels whose limits changed
+        self.n_partial_renders = 0
+        self._blank: tuple[tuple[Any, ...], np.ndarray] | None = None
 
     def add_dynamic(self, *artists: Artist) -> None:
         """Mark ``artists`` as redrawn on every frame."""
@@ -81,12 +93,15 @@ class LayeredFigure(Figure):
         self._version += 1
         self._backgrounds.clear()
 
-    def _key(self) -> tuple[Any, ...]:
+    def _static_axes(self) -> list[Any]:
         # a whole axes registered as dynamic is redrawn every frame: its limits do not matter
         dynamic = {id(a) for a in self._dynamic}
+        return [ax for ax in self.axes if id(ax) not in dynamic]
+
+    def _key(self) -> tuple[Any, ...]:
         limits = tuple(
             (ax.get_visible(), tuple(ax.viewLim.bounds), ax.get_xscale(), ax.get_yscale())
-            for ax in self.axes if id(ax) not in dynamic
+            for ax in self._static_axes()
         )
         w, h = self.get_size_inches()
         return (float(self.dpi), round(float(w), 6), round(float(h), 6), self._version,
@@ -95,7 +110,8 @@ class LayeredFigure(Figure):
     def _canvas(self) -> FigureCanvasAgg:
         return self.canvas if isinstance(self.canvas, FigureCanvasAgg) else FigureCanvasAgg(self)
 
-    def _render_static(self, canvas: FigureCanvasAgg) -> Any:
+    @contextmanager
+    def _dynamic_hidden(self) -> Iterator[None]:
         # Texts are emptied rather than hidden: an invisible axes title is placed far above
         # its axes by matplotlib's title layout, an empty one where it belongs.
         texts = [(a, a.get_text()) for a in self._dynamic if isinstance(a, Text)]
@@ -105,14 +121,87 @@ class LayeredFigure(Figure):
         for a, _ in shown:
             a.set_visible(False)
         try:
-            canvas.draw()
+            yield
         finally:
             for a, visible in shown:
                 a.set_visible(visible)
             for a, text in texts:
                 a.set_text(text)
+
+    def _boxes(self, renderer: Any, axes: list[Any]) -> list[_Box | None]:
+        """Each axes' tight box in pixels (ticks and labels included), padded for antialiasing."""
+        out: list[_Box | None] = []
+        for ax in axes:
+            bb = ax.get_tightbbox(renderer) if ax.get_visible() else None
+            out.append(None if bb is None else (bb.x0 - _PAD, bb.y0 - _PAD, bb.x1 + _PAD, bb.y1 + _PAD))
+        return out
+
+    def _render_static(self, canvas: FigureCanvasAgg) -> _Background:
+        with self._dynamic_hidden():
+            canvas.draw()
+            boxes = self._boxes(canvas.get_renderer(), self._static_axes())
         self.n_static_renders += 1
-        return canvas.copy_from_bbox(self.bbox)
+        return _Background(canvas.copy_from_bbox(self.bbox), boxes)
+
+    def _blank_pixels(self, canvas: FigureCanvasAgg) -> np.ndarray:
+        """The figure's background alone (its patch), as the canvas would hold it."""
+        key = (float(self.dpi), tuple(self.bbox.bounds), self.patch.get_facecolor(),
+               self.patch.get_edgecolor(), self.patch.get_linewidth(), self.patch.get_visible())
+        if self._blank is None or self._blank[0] != key:
+            renderer = canvas.get_renderer()
+            renderer.clear()
+            self.patch.draw(renderer)
+            self._blank = (key, np.asarray(renderer.buffer_rgba()).copy())
+        return self._blank[1]
+
+    def _render_partial(self, canvas: FigureCanvasAgg, key: tuple[Any, ...]) -> _Background | None:
+        """Re-render only the panels whose limits changed since the newest static layer, or
+        return ``None`` where that would not give exactly the full render."""
+        if not self._backgrounds or self.get_layout_engine() is not None:
+            return None
+        old_key, old = next(reversed(self._backgrounds.items()))
+        if old_key[:5] != key[:5] or len(old_key[5]) != len(key[5]):
+            return None
+        axes = self._static_axes()
+        changed = [i for i, (a, b) in enumerate(zip(old_key[5], key[5], strict=True)) if a != b]
+        if not changed or len(changed) == len(axes):
+            return None
+        renderer = canvas.get_renderer()
+        with self._dynamic_hidden():
+            new_boxes = self._boxes(renderer, [axes[i] for i in changed])
+            figure_level = [_extent(a, renderer) for a in self._figure_artists()]
+        areas = [_union(old.boxes[i], nb) for i, nb in zip(changed, new_boxes, strict=True)]
+        others = [old.boxes[i] for i in range(len(axes)) if i not in changed] + figure_level
+        if any(_overlap(area, other) for area in areas for other in others):
+            return None
+        blank = self._blank_pixels(canvas)
+        canvas.restore_region(old.bitmap)
+        pixels = np.asarray(renderer.buffer_rgba())
+        height, width = pixels.shape[:2]
+        for area in areas:
+            if area is None:
+                continue
+            x0, y0, x1, y1 = area
+            # rows count from the top of the canvas, display y from its bottom
+            r0, r1 = max(0, height - math.ceil(y1)), min(height, height - math.floor(y0))
+            c0, c1 = max(0, math.floor(x0)), min(width, math.ceil(x1))
+            pixels[r0:r1, c0:c1] = blank[r0:r1, c0:c1]
+        with self._dynamic_hidden():
+            for i in changed:
+                axes[i].draw(renderer)
+        boxes = list(old.boxes)
+        for i, nb in zip(changed, new_boxes, strict=True):
+            boxes[i] = nb
+        self.n_static_renders += 1
+        self.n_partial_renders += 1
+        return _Background(canvas.copy_from_bbox(self.bbox), boxes)
+
+    def _figure_artists(self) -> list[Artist]:
+        """Visible figure-level artists that are part of the static layer."""
+        dynamic = {id(a) for a in self._dynamic}
+        found = [*self.texts, *self.legends, *self.artists, *self.lines, *self.patches,
+                 *self.images, *self.subfigs]
+        return [a for a in found if id(a) not in dynamic and a.get_visible()]
 
     def render_rgba(self, dpi: float | None = None, *, cached: bool = True) -> np.ndarray:
         """The current frame at ``dpi`` as an ``(h, w, 4)`` uint8 array (a view of the canvas).
@@ -122,19 +211,22 @@ class LayeredFigure(Figure):
         """
         if dpi is not None and float(dpi) != float(self.dpi):
             self.set_dpi(float(dpi))
+            # Artists placed against others' last drawn extents (arrows ending at a text box's
+            # outline) would be drawn where they were at the old resolution: lay out again.
+            self.draw_without_rendering()
         canvas = self._canvas()
         if not self._dynamic:
             canvas.draw()
             return np.asarray(canvas.buffer_rgba())
         key = self._key()
         if not cached:
-            self._render_static(canvas)
-            self.n_static_renders -= 1       # a check, not a frame
+            with self._dynamic_hidden():
+                canvas.draw()
         elif key in self._backgrounds:
             self._backgrounds.move_to_end(key)
-            canvas.restore_region(self._backgrounds[key])
+            canvas.restore_region(self._backgrounds[key].bitmap)
         else:
-            self._backgrounds[key] = self._render_static(canvas)
+            self._backgrounds[key] = self._render_partial(canvas, key) or self._render_static(canvas)
             while len(self._backgrounds) > KEEP_BACKGROUNDS:
                 self._backgrounds.popitem(last=False)
         renderer = canvas.get_renderer()
@@ -142,6 +234,41 @@ class LayeredFigure(Figure):
             if a.get_visible():
                 a.draw(renderer)
         return np.asarray(canvas.buffer_rgba())
+
+
+#: pixels added around each panel's tight box: antialiased edges reach a pixel beyond it
+_PAD = 3.0
+
+_Box = tuple[float, float, float, float]
+
+
+class _Background(NamedTuple):
+    bitmap: Any                      # what canvas.copy_from_bbox returned
+    boxes: list[_Box | None]         # each static axes' padded tight box (None: invisible)
+
+
+def _union(a: _Box | None, b: _Box | None) -> _Box | None:
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _overlap(a: _Box | None, b: _Box | None) -> bool:
+    if a is None or b is None:
+        return False
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _extent(artist: Artist, renderer: Any) -> _Box | None:
+    try:
+        bb = artist.get_window_extent(renderer)
+    except Exception:  # an artist that cannot say where it is: assume everywhere
+        return (-math.inf, -math.inf, math.inf, math.inf)
+    if bb is None or not np.all(np.isfinite(bb.extents)):
+        return (-math.inf, -math.inf, math.inf, math.inf)
+    if bb.width == 0 and bb.height == 0:
+        return None                  # an empty text
+    return (bb.x0 - _PAD, bb.y0 - _PAD, bb.x1 + _PAD, bb.y1 + _PAD)
 
 
 class PixelImage(Artist):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,6 +70,8 @@ BOWL_LAMBDA_MAX = 4.0
 # Beyond this distance from the origin a trajectory is far outside every window: stop drawing.
 _DRAW_LIMIT = 1e6
 _CLASSIC_MAX_STEPS = 5000  # the steps slider's maximum
+#: run lengths computed for the classic functions: the smallest that covers the steps slider
+_CLASSIC_BUDGETS = (250, 1000, _CLASSIC_MAX_STEPS)
 
 
 def _error_axis(ax: Any, steps: int, values: np.ndarray) -> None:
@@ -321,21 +324,37 @@ def classic_functions_explorer(
     fns = {k: spec["make"]() for k, spec in _CLASSICS.items()}
     f = _classic_figure(fns)
 
-    @functools.lru_cache(maxsize=32)
-    def longest_run(key: str, lr: float) -> descent.DescentResult:
+    runs: OrderedDict[tuple[str, float, int], descent.DescentResult] = OrderedDict()
+
+    def run_for(key: str, lr: float, steps: int) -> descent.DescentResult:
+        """A run of at least ``steps`` steps (or one that stopped earlier by itself).
+
+        Runs are deterministic, so a longer run starts with every shorter one: a run to the
+        smallest budget that covers ``steps`` serves, and dragging η (the steps slider still)
+        costs that budget, not the slider's maximum.
+        """
+        for (k, rate, budget), res in runs.items():
+            if k == key and rate == lr and (budget >= steps or res.n_iter < budget):
+                runs.move_to_end((k, rate, budget))
+                return res
+        budget = next(b for b in _CLASSIC_BUDGETS if b >= steps)
         fn = fns[key]
-        return descent.gradient_descent(fn.grad, _CLASSICS[key]["start"], lr,
-                                        max_iter=_CLASSIC_MAX_STEPS, tol=1e-10, f=fn,
-                                        on_divergence="stop", divergence_threshold=_DRAW_LIMIT)
+        res = descent.gradient_descent(fn.grad, _CLASSICS[key]["start"], lr,
+                                       max_iter=budget, tol=1e-10, f=fn,
+                                       on_divergence="stop", divergence_threshold=_DRAW_LIMIT)
+        runs[(key, lr, budget)] = res
+        if len(runs) > 48:
+            runs.popitem(last=False)
+        return res
 
     def update(v: dict[str, Any]) -> dict[str, Any]:
         key = v["function"]
         fn = fns[key]
         _show_landscape(f, key)
-        # One run to the slider's maximum per (function, η); the steps slider only slices it,
-        # so dragging it costs a redraw, not thousands of gradient steps.
-        res = longest_run(key, float(v["lr"]))
+        # Runs are cached per (function, η, budget); the steps slider only slices them, so
+        # dragging it costs a redraw, not thousands of gradient steps.
         steps = int(v["steps"])
+        res = run_for(key, float(v["lr"]), steps)
         cut = res.n_iter > steps
         path = np.array(res.path[: steps + 1])
         losses = np.array(res.losses[: steps + 1])
