@@ -153,6 +153,11 @@ def measure_page(probe: Any, names: list[str], moves: int, drag_s: float,
         except Exception as exc:
             row["error"] = f"{type(exc).__name__}: {exc}"
             row["traceback"] = traceback.format_exc(limit=4)
+            try:  # what the page shows when it happens: a kernel-side traceback lands here
+                row["page_errors"] = probe.nb.error_outputs()
+                row["kernel_idle"] = probe.page.evaluate(_KERNEL_STATUS_JS)
+            except Exception as again:
+                row["page_errors"] = [f"could not read the page: {again}"]
         rows.append(row)
         print(_line(row), flush=True)
     if rows:
@@ -160,9 +165,17 @@ def measure_page(probe: Any, names: list[str], moves: int, drag_s: float,
     return floor, rows
 
 
+_KERNEL_STATUS_JS = """
+() => { const w = window.jupyterapp.shell.currentWidget;
+        const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+        return k ? k.status : null; }
+"""
+
+
 def _line(r: dict[str, Any]) -> str:
     if "error" in r:
-        return f"{r['explorer']:<42} ERROR {r['error']}"
+        return (f"{r['explorer']:<42} ERROR {r['error']} (kernel {r.get('kernel_idle')}; page "
+                f"errors: {'; '.join(r.get('page_errors') or []) or 'none'})")
     fps = f"{r['fps']:5.1f}/s" if r.get("fps") is not None else "   — /s"
     issues = r["layout"]["issues"]
     return (f"{r['explorer']:<42} {1000 * r['seconds']:6.0f} ms  drag {fps}  "
