@@ -126,14 +126,16 @@ def test_every_frame_equals_a_fresh_full_render(name: str) -> None:
     render = getattr(ex.figure, "render_rgba", None)
     if render is None:
         return
-    first = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
-    differ = int(np.any(first != render(widgets.DPI, cached=False), axis=2).sum())
-    assert differ == 0, f"the first frame: {differ} pixels differ from a full draw"
+
+    def assert_frame_is_a_full_draw(what: str) -> None:
+        frame = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
+        fresh = render(widgets.DPI, cached=False)
+        assert frame.shape == fresh.shape, what
+        differ = int(np.any(frame != fresh, axis=2).sum())
+        assert differ == 0, f"{what}: {differ} pixels differ from a full draw"
+
+    assert_frame_is_a_full_draw("the first frame")
     for control, widget in ex.controls.items():
         for value in widgets.alternative_values(widget):
             ex.set(**{control: value})
-            frame = np.asarray(Image.open(io.BytesIO(ex.png)).convert("RGBA"))
-            fresh = render(widgets.DPI, cached=False)
-            assert frame.shape == fresh.shape, f"{control} = {value!r}"
-            differ = int(np.any(frame != fresh, axis=2).sum())
-            assert differ == 0, f"{control} = {value!r}: {differ} pixels differ from a full draw"
+            assert_frame_is_a_full_draw(f"{control} = {value!r}")

@@ -133,7 +133,7 @@ class LayeredFigure(Figure):
         out: list[_Box | None] = []
         for ax in axes:
             bb = ax.get_tightbbox(renderer) if ax.get_visible() else None
-            out.append(None if bb is None else (bb.x0 - _PAD, bb.y0 - _PAD, bb.x1 + _PAD, bb.y1 + _PAD))
+            out.append(None if bb is None else _padded(bb))
         return out
 
     def _render_static(self, canvas: FigureCanvasAgg) -> _Background:
@@ -160,10 +160,11 @@ class LayeredFigure(Figure):
         if not self._backgrounds or self.get_layout_engine() is not None:
             return None
         old_key, old = next(reversed(self._backgrounds.items()))
-        if old_key[:5] != key[:5] or len(old_key[5]) != len(key[5]):
+        # the key ends with the static axes' limits; everything before them must be unchanged
+        if old_key[:-1] != key[:-1] or len(old_key[-1]) != len(key[-1]):
             return None
         axes = self._static_axes()
-        changed = [i for i, (a, b) in enumerate(zip(old_key[5], key[5], strict=True)) if a != b]
+        changed = [i for i, (a, b) in enumerate(zip(old_key[-1], key[-1], strict=True)) if a != b]
         if not changed or len(changed) == len(axes):
             return None
         renderer = canvas.get_renderer()
@@ -247,6 +248,10 @@ class _Background(NamedTuple):
     boxes: list[_Box | None]         # each static axes' padded tight box (None: invisible)
 
 
+def _padded(bb: Any) -> _Box:
+    return (bb.x0 - _PAD, bb.y0 - _PAD, bb.x1 + _PAD, bb.y1 + _PAD)
+
+
 def _union(a: _Box | None, b: _Box | None) -> _Box | None:
     if a is None or b is None:
         return a or b
@@ -268,7 +273,7 @@ def _extent(artist: Artist, renderer: Any) -> _Box | None:
         return (-math.inf, -math.inf, math.inf, math.inf)
     if bb.width == 0 and bb.height == 0:
         return None                  # an empty text
-    return (bb.x0 - _PAD, bb.y0 - _PAD, bb.x1 + _PAD, bb.y1 + _PAD)
+    return _padded(bb)
 
 
 class PixelImage(Artist):
