@@ -155,7 +155,7 @@ def measure_page(probe: Any, names: list[str], moves: int, drag_s: float,
             row["traceback"] = traceback.format_exc(limit=4)
             try:  # what the page shows when it happens: a kernel-side traceback lands here
                 row["page_errors"] = probe.nb.error_outputs()
-                row["kernel_idle"] = probe.page.evaluate(_KERNEL_STATUS_JS)
+                row["kernel_status"] = probe.page.evaluate(_KERNEL_STATUS_JS)
             except Exception as again:
                 row["page_errors"] = [f"could not read the page: {again}"]
         rows.append(row)
@@ -174,7 +174,7 @@ _KERNEL_STATUS_JS = """
 
 def _line(r: dict[str, Any]) -> str:
     if "error" in r:
-        return (f"{r['explorer']:<42} ERROR {r['error']} (kernel {r.get('kernel_idle')}; page "
+        return (f"{r['explorer']:<42} ERROR {r['error']} (kernel {r.get('kernel_status')}; page "
                 f"errors: {'; '.join(r.get('page_errors') or []) or 'none'})")
     fps = f"{r['fps']:5.1f}/s" if r.get("fps") is not None else "   — /s"
     issues = r["layout"]["issues"]

@@ -161,26 +161,27 @@ def one_round(hub: Any, n: int, code: str) -> dict[str, Any]:
     time.sleep(2)
     before = mem_available_mb()
     users = hub.learners[:n]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool:
-        futures = {pool.submit(login_to_kernel, hub.url, u, hub.password, code): u for u in users}
-        seconds: dict[str, float] = {}
-        reconnects = 0
-        failed: dict[str, str] = {}
-        for f in concurrent.futures.as_completed(futures):
-            try:
-                seconds[futures[f]], again = f.result()
-                reconnects += again
-            except Exception as exc:  # one learner's failure is a result, not the end of the run
-                failed[futures[f]] = f"{type(exc).__name__}: {exc}"[:200]
-    if not seconds:
+    seconds: dict[str, float] = {}
+    reconnects = 0
+    failed: dict[str, str] = {}
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool:
+            futures = {pool.submit(login_to_kernel, hub.url, u, hub.password, code): u
+                       for u in users}
+            for f in concurrent.futures.as_completed(futures):
+                try:
+                    seconds[futures[f]], again = f.result()
+                    reconnects += again
+                except Exception as exc:  # one learner's failure is a result, not the end
+                    failed[futures[f]] = f"{type(exc).__name__}: {exc}"[:200]
+        if not seconds:
+            raise RuntimeError(f"no learner reached a kernel: {failed}")
+        time.sleep(3)                    # let the last kernels settle before weighing
+        after = mem_available_mb()
+        pss = pss_by_user({hub.uid(u): u for u in users})
+    finally:
         hub.interrupt(timeout=120)
         hubdriver.kill_all(hub.uids())
-        raise RuntimeError(f"no learner reached a kernel: {failed}")
-    time.sleep(3)                    # let the last kernels settle before weighing
-    after = mem_available_mb()
-    pss = pss_by_user({hub.uid(u): u for u in users})
-    hub.interrupt(timeout=120)
-    hubdriver.kill_all(hub.uids())
     per = [v["server"] + v["kernel"] for v in pss.values()]
     return {
         "n": n,
