@@ -30,6 +30,12 @@ synchronously for each change it receives, with the controls' current values, so
 is always drawn from the value the slider stopped at. Each PNG carries the values it was drawn
 from in a ``tEXt`` chunk (``gd:values``), so a browser test can check exactly that.
 
+The frames *of* a drag are drafts: a change that arrives within :data:`DRAG_GAP_S` of the
+previous frame is drawn at :data:`DRAFT_SCALE` device pixels per CSS pixel (same size on the
+page, a quarter of the pixels to render, encode, send and decode), and :data:`SETTLE_S` after
+the last change the kernel's event loop sends that frame again at full resolution, without
+calling ``update``. A single move, ``set`` and the static view are always full resolution.
+
 Frames are cheap because a :class:`~gdutils.display.explorers._layers.LayeredFigure` keeps its
 static layer as a bitmap, and :func:`encode_png` writes the PNG with a fast deflate (no
 per-row filter search): see ``bench/explorers.py`` and ``bench/explorers_browser.py``.
@@ -97,6 +103,16 @@ SCALE = 2
 DPI = CSS_DPI * SCALE
 #: The PNG text chunk that records the control values a frame was drawn from.
 VALUES_KEY = "gd:values"
+#: A change that reaches the kernel this soon after the previous frame went out is part of a
+#: drag (or a held key): the widget protocol sends a moving slider's next value as soon as the
+#: kernel reports idle, so such changes arrive 10–40 ms apart, a learner's separate moves
+#: hundreds of milliseconds apart.
+DRAG_GAP_S = 0.08
+#: While a drag streams values, frames are drawn at this many device pixels per CSS pixel
+#: (a quarter of the pixels to render, encode, send and decode); once the values have been
+#: still for :data:`SETTLE_S`, the same frame follows at :data:`SCALE`.
+DRAFT_SCALE = 1
+SETTLE_S = 0.15
 
 # Control widths (CSS pixels): a slider's track stays long enough to drag with precision
 # whatever its label; labels are never truncated (their width is "initial", i.e. natural).
@@ -260,6 +276,16 @@ def retargeting() -> Iterator[None]:
         yield
     finally:
         _retargeting -= 1
+
+
+def _running_loop() -> Any:
+    """The asyncio loop running this call (the kernel's, in a comm handler), or ``None``."""
+    import asyncio
+
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 # -- pixels and PNG ----------------------------------------------------------------------------
@@ -457,6 +483,10 @@ class Explorer:
         self._box: Any = None
         self._png: bytes = b""
         self._holding = False
+        self._sent_at = -math.inf          # perf_counter() when the last frame went out
+        self._settle: Any = None           # the pending full-resolution frame after a drag
+        #: whether the current image is a draft (drawn at DRAFT_SCALE during a drag)
+        self.draft = False
         self.redraw()
         if not self.static:
             for widget in self.controls.values():
@@ -474,26 +504,50 @@ class Explorer:
         w, h = self.figure.get_size_inches()
         return int(round(w * CSS_DPI)), int(round(h * CSS_DPI))
 
-    def redraw(self) -> None:
-        """Call ``update`` with the current values and refresh the image."""
+    def redraw(self, *, draft: bool = False) -> None:
+        """Call ``update`` with the current values and refresh the image.
+
+        ``draft=True`` renders at :data:`DRAFT_SCALE` instead of :data:`SCALE` (the frames of a
+        drag; the image keeps its size on the page).
+        """
+        self._cancel_settle()
         start = time.perf_counter()
         values = self.values
         self.state = dict(self._update(values) or {})
-        drawn = time.perf_counter()
-        rgba = figure_rgba(self.figure, DPI)
-        rendered = time.perf_counter()
         self.drawn_values = {k: _jsonable(v) for k, v in values.items()}
+        self._publish(start, time.perf_counter(), draft)
+
+    def _publish(self, start: float, drawn: float, draft: bool) -> None:
+        """Render the figure as it stands, encode it and show it (the last part of a redraw)."""
+        scale = DRAFT_SCALE if draft else SCALE
+        rgba = figure_rgba(self.figure, CSS_DPI * scale)
+        rendered = time.perf_counter()
         # as [name, value] pairs: the controls' order is the order they are shown in
-        text = {VALUES_KEY: json.dumps({"n": self.n_draws + 1,
+        text = {VALUES_KEY: json.dumps({"n": self.n_draws + 1, "scale": scale,
                                         "values": [[k, v] for k, v in self.drawn_values.items()]})}
         # the static image is kept in the notebook file: spend a little more on making it small
         self._png = encode_png(rgba, text=text, level=6 if self.static else 1)
+        self.draft = draft
         if self._image is not None:
             self._image.value = self._png
         self.n_draws += 1
         end = time.perf_counter()
+        self._sent_at = end
         self.timings = {"update": drawn - start, "render": rendered - drawn, "encode": end - rendered}
         self.last_draw_seconds = end - start
+
+    def _cancel_settle(self) -> None:
+        if self._settle is not None:
+            self._settle.cancel()
+            self._settle = None
+
+    def _settled(self) -> None:
+        """The values stopped moving: show the draft's frame again at full resolution (the
+        figure's artists still hold it, so ``update`` is not called again)."""
+        self._settle = None
+        if self.draft:
+            now = time.perf_counter()
+            self._publish(now, now, draft=False)
 
     @property
     def png(self) -> bytes:
@@ -501,8 +555,14 @@ class Explorer:
         return self._png
 
     def _on_change(self, _change: Any) -> None:
-        if not self._holding and not _retargeting:
-            self.redraw()
+        if self._holding or _retargeting:
+            return
+        loop = _running_loop()
+        # a draft needs the kernel's event loop to send the full frame once the drag stops
+        dragging = loop is not None and time.perf_counter() - self._sent_at < DRAG_GAP_S
+        self.redraw(draft=dragging)
+        if dragging:
+            self._settle = loop.call_later(SETTLE_S, self._settled)
 
     def set(self, **values: Any) -> None:
         """Set controls by name, as a learner would, then redraw once.
@@ -593,6 +653,7 @@ class Explorer:
 
     def close(self) -> None:
         """Close the widgets (frees the kernel-side comms)."""
+        self._cancel_settle()
         if self._box is not None:
             self._box.close()
         for widget in self.controls.values():

@@ -140,6 +140,10 @@ def test_explorers_fit_and_follow_a_drag(solution_run: Run, keep_artifacts: None
         if not d.value_ok:
             drag_issues.append(f"{where}: {d.control!r} stopped at {d.readout} but the last "
                                f"frame was drawn from {d.final_values}")
+        # the frames of a drag may be drafts; the one it settles on is full resolution
+        if (d.final_values or {}).get("scale") != 2:
+            drag_issues.append(f"{where}: after dragging {d.control!r} the figure stayed a "
+                               f"draft ({d.final_values})")
     record_property("explorer_fps", [round(d.fps, 1) for d in drags])
     assert not layout_issues, (
         f"{solution_run.name}: explorers upscaled, over {FIT_HEIGHT_PX} px high or with a cut "

@@ -38,9 +38,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
+from ._glyphs import GlyphCachingCanvas
+
 __all__ = ["LayeredFigure", "PixelImage"]
 
-#: static layers kept per figure (each is one RGBA bitmap of the whole figure)
+#: static layers kept per figure and resolution (each is one RGBA bitmap of the whole figure;
+#: an explorer renders at two resolutions, the drafts of a drag and the full frames)
 KEEP_BACKGROUNDS = 3
 
 
@@ -108,7 +111,10 @@ class LayeredFigure(Figure):
                 self.static_key, limits)
 
     def _canvas(self) -> FigureCanvasAgg:
-        return self.canvas if isinstance(self.canvas, FigureCanvasAgg) else FigureCanvasAgg(self)
+        # titles print the values, so text is drawn on every frame: keep its glyphs
+        if isinstance(self.canvas, GlyphCachingCanvas):
+            return self.canvas
+        return GlyphCachingCanvas(self)
 
     @contextmanager
     def _dynamic_hidden(self) -> Iterator[None]:
@@ -157,9 +163,13 @@ class LayeredFigure(Figure):
     def _render_partial(self, canvas: FigureCanvasAgg, key: tuple[Any, ...]) -> _Background | None:
         """Re-render only the panels whose limits changed since the newest static layer, or
         return ``None`` where that would not give exactly the full render."""
-        if not self._backgrounds or self.get_layout_engine() is not None:
+        if self.get_layout_engine() is not None:
             return None
-        old_key, old = next(reversed(self._backgrounds.items()))
+        # the newest static layer at this resolution (the key starts with the dpi)
+        old_key, old = next(((k, b) for k, b in reversed(self._backgrounds.items())
+                             if k[0] == key[0]), (None, None))
+        if old_key is None:
+            return None
         # the key ends with the static axes' limits; everything before them must be unchanged
         if old_key[:-1] != key[:-1] or len(old_key[-1]) != len(key[-1]):
             return None
@@ -228,8 +238,9 @@ class LayeredFigure(Figure):
             canvas.restore_region(self._backgrounds[key].bitmap)
         else:
             self._backgrounds[key] = self._render_partial(canvas, key) or self._render_static(canvas)
-            while len(self._backgrounds) > KEEP_BACKGROUNDS:
-                self._backgrounds.popitem(last=False)
+            same_dpi = [k for k in self._backgrounds if k[0] == key[0]]
+            for old_key in same_dpi[:-KEEP_BACKGROUNDS]:
+                del self._backgrounds[old_key]
         renderer = canvas.get_renderer()
         for a in self._dynamic:
             if a.get_visible():

@@ -1,0 +1,144 @@
+"""Frames of a drag are drafts; the full-resolution frame follows once the values settle.
+
+The widget protocol sends a dragged slider's next value as soon as the kernel is idle again, so
+the changes of a drag reach the kernel moments after the previous frame went out. Those frames
+are drawn at ``DRAFT_SCALE``; ``SETTLE_S`` after the last change the same frame is sent again at
+``SCALE``, without calling ``update`` again. Here a real asyncio loop plays the kernel's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from gdutils import widgets
+from gdutils.display.explorers._layers import LayeredFigure
+
+
+def _explorer(layered: bool = False) -> tuple[widgets.Explorer, list[float]]:
+    fig = (LayeredFigure if layered else Figure)(figsize=(4, 3))
+    ax = fig.subplots()
+    ax.set(xlim=(0, 1), ylim=(0, 2), xlabel="x", ylabel="y")
+    (line,) = ax.plot([], [])
+    title = ax.set_title("")
+    if layered:
+        fig.add_dynamic(line, title)
+    calls: list[float] = []
+
+    def update(values):
+        calls.append(values["a"])
+        x = np.linspace(0.0, 1.0, 20)
+        line.set_data(x, values["a"] * x)
+        title.set_text(f"a = {values['a']:.2f}")
+        return {"a": values["a"]}
+
+    controls = {"a": widgets.slider("a", 1.0, 0.0, 2.0, 0.01)}
+    return widgets.Explorer(fig, controls, update, static=False), calls
+
+
+def _frame(png: bytes) -> tuple[int, dict]:
+    """The PNG's pixel width and its gd:values record."""
+    (width,) = struct.unpack(">I", png[16:20])
+    return width, json.loads(widgets.png_text(png)[widgets.VALUES_KEY])
+
+
+async def _drag(ex: widgets.Explorer, values: list[float], gap_s: float) -> list[bytes]:
+    """Change the slider as the browser does during a drag; the frames sent, in order."""
+    frames = []
+    await asyncio.sleep(widgets.DRAG_GAP_S + 0.05)   # the learner reaches for the slider
+    for v in values:
+        ex.controls["a"].value = v          # observed: Explorer._on_change redraws
+        frames.append(ex.png)
+        await asyncio.sleep(gap_s)
+    return frames
+
+
+def test_a_drag_sends_drafts_then_the_full_frame() -> None:
+    ex, calls = _explorer()
+    full_w = ex.css_size[0] * widgets.SCALE
+
+    async def scenario() -> tuple[list[bytes], bytes]:
+        frames = await _drag(ex, [1.1, 1.2, 1.3, 1.4], gap_s=0.01)
+        n_updates = len(calls)
+        await asyncio.sleep(widgets.SETTLE_S + 0.2)
+        assert len(calls) == n_updates, "the settled frame must not call update again"
+        return frames, ex.png
+
+    frames, settled = asyncio.run(scenario())
+    widths = [_frame(f)[0] for f in frames]
+    # the first change follows a quiet spell: a full frame; the rest of the drag: drafts
+    assert widths[0] == full_w
+    assert widths[1:] == [ex.css_size[0] * widgets.DRAFT_SCALE] * 3
+    width, record = _frame(settled)
+    assert width == full_w and record["scale"] == widgets.SCALE and not ex.draft
+    assert dict(record["values"])["a"] == 1.4 == _frame(frames[-1])[1]["values"][0][1]
+    assert ex.state["a"] == 1.4
+
+
+def test_separate_moves_are_full_frames() -> None:
+    ex, _ = _explorer()
+
+    async def scenario() -> list[bytes]:
+        return await _drag(ex, [0.5, 0.6, 0.7], gap_s=widgets.DRAG_GAP_S + 0.05)
+
+    frames = asyncio.run(scenario())
+    assert {_frame(f)[0] for f in frames} == {ex.css_size[0] * widgets.SCALE}
+
+
+def test_no_event_loop_no_draft() -> None:
+    # without a running loop nothing could send the full frame later: never a draft
+    ex, _ = _explorer()
+    for v in (0.2, 0.3, 0.4):
+        ex.controls["a"].value = v
+        assert _frame(ex.png)[0] == ex.css_size[0] * widgets.SCALE and not ex.draft
+
+
+def test_set_never_drafts_and_cancels_a_pending_settle() -> None:
+    ex, calls = _explorer()
+
+    async def scenario() -> None:
+        await _drag(ex, [1.1, 1.2], gap_s=0.0)
+        assert ex.draft
+        ex.set(a=0.3)                         # a full frame now; the pending one is dropped
+        assert not ex.draft
+        n = ex.n_draws
+        await asyncio.sleep(widgets.SETTLE_S + 0.2)
+        assert ex.n_draws == n
+
+    asyncio.run(scenario())
+    assert _frame(ex.png)[1]["values"] == [["a", 0.3]]
+
+
+def test_close_drops_the_pending_settle() -> None:
+    ex, _ = _explorer()
+
+    async def scenario() -> None:
+        await _drag(ex, [1.1, 1.2], gap_s=0.0)
+        n = ex.n_draws
+        ex.close()
+        await asyncio.sleep(widgets.SETTLE_S + 0.2)
+        assert ex.n_draws == n
+
+    asyncio.run(scenario())
+
+
+def test_a_layered_figure_keeps_a_static_layer_per_resolution() -> None:
+    ex, _ = _explorer(layered=True)
+    fig = ex.figure
+
+    async def scenario() -> None:
+        for _ in range(3):   # drag, settle, drag, settle ...
+            await _drag(ex, [1.1, 1.2, 1.3], gap_s=0.0)
+            await asyncio.sleep(widgets.SETTLE_S + 0.1)
+
+    asyncio.run(scenario())
+    # one static render at each resolution, then only the dynamic artists
+    assert fig.n_static_renders == 2
+    # and a draft is the full frame at a quarter of the pixels: same picture, smaller
+    draft = widgets.figure_rgba(fig, widgets.CSS_DPI * widgets.DRAFT_SCALE).copy()
+    full = widgets.figure_rgba(fig, widgets.DPI)
+    assert full.shape[1] == draft.shape[1] * widgets.SCALE // widgets.DRAFT_SCALE
