@@ -36,6 +36,13 @@ page, a quarter of the pixels to render, encode, send and decode), and :data:`SE
 the last change the kernel's event loop sends that frame again at full resolution, without
 calling ``update``. A single move, ``set`` and the static view are always full resolution.
 
+A redraw runs with one BLAS thread (:func:`one_blas_thread`). NumPy's OpenBLAS splits a large
+enough product (a network's scores on a plot's grid) across every core, and its worker then
+spins, waiting for more, for up to a tenth of a second after each call: during a drag that took
+a core from the browser that decodes the frames. Measured in ``bench/explorers_browser.py`` on 2
+cores, dragging the boundary explorer's learning rate at width 62: the worker burnt 0.34 CPU
+seconds a second, and the drag went from 8–9 to 12 frames a second without it.
+
 Frames are cheap because a :class:`~gdutils.display.explorers._layers.LayeredFigure` keeps its
 static layer as a bitmap, and :func:`encode_png` writes the PNG with a fast deflate (no
 per-row filter search): see ``bench/explorers.py`` and ``bench/explorers_browser.py``.
@@ -59,6 +66,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -85,6 +93,7 @@ __all__ = [
     "encode_png",
     "png_text",
     "figure_rgba",
+    "one_blas_thread",
     "CSS_DPI",
     "SCALE",
     "DPI",
@@ -276,6 +285,24 @@ def retargeting() -> Iterator[None]:
         yield
     finally:
         _retargeting -= 1
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    # the BLAS libraries loaded by then (numpy's, which this module imports) are the ones limited
+    import threadpoolctl
+
+    return threadpoolctl.ThreadpoolController().select(user_api="blas")
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """A context in which BLAS (NumPy's OpenBLAS, or MKL) uses one thread, restored on exit.
+
+    An explorer's redraw multiplies small matrices, which gain nothing from a second thread,
+    and a BLAS worker left spinning after a call competes with the browser for the CPU (see the
+    module docstring). Scoped, so a learner's own code keeps every thread. Costs about 7 µs.
+    """
+    return _blas_controller().limit(limits=1)
 
 
 def _running_loop() -> Any:
@@ -513,9 +540,10 @@ class Explorer:
         self._cancel_settle()
         start = time.perf_counter()
         values = self.values
-        self.state = dict(self._update(values) or {})
-        self.drawn_values = {k: _jsonable(v) for k, v in values.items()}
-        self._publish(start, time.perf_counter(), draft)
+        with one_blas_thread():
+            self.state = dict(self._update(values) or {})
+            self.drawn_values = {k: _jsonable(v) for k, v in values.items()}
+            self._publish(start, time.perf_counter(), draft)
 
     def _publish(self, start: float, drawn: float, draft: bool) -> None:
         """Render the figure as it stands, encode it and show it (the last part of a redraw)."""
@@ -547,7 +575,8 @@ class Explorer:
         self._settle = None
         if self.draft:
             now = time.perf_counter()
-            self._publish(now, now, draft=False)
+            with one_blas_thread():
+                self._publish(now, now, draft=False)
 
     @property
     def png(self) -> bytes:

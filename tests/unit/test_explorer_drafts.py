@@ -142,3 +142,35 @@ def test_a_layered_figure_keeps_a_static_layer_per_resolution() -> None:
     draft = widgets.figure_rgba(fig, widgets.CSS_DPI * widgets.DRAFT_SCALE).copy()
     full = widgets.figure_rgba(fig, widgets.DPI)
     assert full.shape[1] == draft.shape[1] * widgets.SCALE // widgets.DRAFT_SCALE
+
+
+def test_a_redraw_runs_with_one_blas_thread_and_restores_the_learners() -> None:
+    """OpenBLAS's worker spins after a threaded product and takes a core from the browser:
+    ``update`` and the render run with one BLAS thread; the learner's count comes back after."""
+    threadpoolctl = __import__("threadpoolctl")
+    blas = threadpoolctl.ThreadpoolController().select(user_api="blas")
+    if not blas.lib_controllers:
+        raise AssertionError("numpy's BLAS is not visible to threadpoolctl: nothing is limited")
+
+    def counts() -> list[int]:
+        return [lib.num_threads for lib in blas.lib_controllers]
+
+    seen: list[list[int]] = []
+    fig = Figure(figsize=(3, 2))
+    ax = fig.subplots()
+    ax.set(xlabel="x", ylabel="y", title="t")
+
+    def update(values):
+        seen.append(counts())
+        np.ones((300, 300)) @ np.ones((300, 300))     # large enough to be threaded otherwise
+        return {}
+
+    with blas.limit(limits=2):
+        learners = counts()
+        ex = widgets.Explorer(fig, {"a": widgets.slider("a", 1.0, 0.0, 2.0, 0.1)}, update,
+                              static=False)
+        ex.set(a=1.5)
+        after = counts()
+    assert learners == [2] * len(learners)
+    assert seen and all(c == [1] * len(c) for c in seen), seen
+    assert after == learners
