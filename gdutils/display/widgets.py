@@ -35,6 +35,12 @@ previous frame is drawn at :data:`DRAFT_SCALE` device pixels per CSS pixel (same
 page, a quarter of the pixels to render, encode, send and decode), and :data:`SETTLE_S` after
 the last change the kernel's event loop sends that frame again at full resolution, without
 calling ``update``. A single move, ``set`` and the static view are always full resolution.
+A drag's first draft would also pay for the static layer at the draft resolution (a quarter of
+a second for the largest figures, whose mathtext is laid out again at each resolution): the
+kernel renders that layer :data:`PREWARM_S` after the explorer is shown, while the learner
+reads. Redraws, the settled frame and that pre-render hold one lock per explorer (comm handlers
+run in a kernel thread of their own, cells in the main thread); the pre-render never waits for
+a redraw that holds it, and tries again later.
 
 A redraw runs with one BLAS thread (:func:`one_blas_thread`). NumPy's OpenBLAS splits a large
 enough product (a network's scores on a plot's grid) across every core, and its worker then
@@ -71,6 +77,7 @@ import json
 import math
 import os
 import struct
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -122,6 +129,9 @@ DRAG_GAP_S = 0.08
 #: still for :data:`SETTLE_S`, the same frame follows at :data:`SCALE`.
 DRAFT_SCALE = 1
 SETTLE_S = 0.15
+#: Once an explorer is shown, the kernel renders its static layer at the draft resolution when
+#: it has been idle this long, so that the first frame of the first drag does not pay for it.
+PREWARM_S = 1.0
 
 # Control widths (CSS pixels): a slider's track stays long enough to drag with precision
 # whatever its label; labels are never truncated (their width is "initial", i.e. natural).
@@ -512,6 +522,11 @@ class Explorer:
         self._holding = False
         self._sent_at = -math.inf          # perf_counter() when the last frame went out
         self._settle: Any = None           # the pending full-resolution frame after a drag
+        self._prewarm_handle: Any = None   # the pending draft-resolution static layer
+        self._closed = False
+        # one drawing at a time: a cell's ``set`` (main thread) and a slider's change (a comm
+        # handler, in ipykernel's subshell thread) share the figure
+        self._lock = threading.RLock()
         #: whether the current image is a draft (drawn at DRAFT_SCALE during a drag)
         self.draft = False
         self.redraw()
@@ -537,10 +552,10 @@ class Explorer:
         ``draft=True`` renders at :data:`DRAFT_SCALE` instead of :data:`SCALE` (the frames of a
         drag; the image keeps its size on the page).
         """
-        self._cancel_settle()
-        start = time.perf_counter()
-        values = self.values
-        with one_blas_thread():
+        with self._lock, one_blas_thread():
+            self._cancel_settle()
+            start = time.perf_counter()
+            values = self.values
             self.state = dict(self._update(values) or {})
             self.drawn_values = {k: _jsonable(v) for k, v in values.items()}
             self._publish(start, time.perf_counter(), draft)
@@ -572,11 +587,28 @@ class Explorer:
     def _settled(self) -> None:
         """The values stopped moving: show the draft's frame again at full resolution (the
         figure's artists still hold it, so ``update`` is not called again)."""
-        self._settle = None
-        if self.draft:
-            now = time.perf_counter()
+        with self._lock:
+            self._settle = None
+            if self.draft and not self._closed:
+                now = time.perf_counter()
+                with one_blas_thread():
+                    self._publish(now, now, draft=False)
+
+    def _prewarm(self, loop: Any = None) -> None:
+        """Render the static layer at the draft resolution (nothing is shown). A redraw under
+        way is not waited for: the pre-render tries again ``PREWARM_S`` later on ``loop``."""
+        self._prewarm_handle = None
+        if self._closed:
+            return
+        if not self._lock.acquire(blocking=False):
+            if loop is not None:
+                self._prewarm_handle = loop.call_later(PREWARM_S, self._prewarm, loop)
+            return
+        try:
             with one_blas_thread():
-                self._publish(now, now, draft=False)
+                figure_rgba(self.figure, CSS_DPI * DRAFT_SCALE)
+        finally:
+            self._lock.release()
 
     @property
     def png(self) -> bytes:
@@ -679,10 +711,18 @@ class Explorer:
                              "this notebook.*"))
         else:
             display(self.widget)
+            loop = _running_loop()
+            layered = hasattr(self.figure, "render_rgba")
+            if loop is not None and layered and DRAFT_SCALE != SCALE and self._prewarm_handle is None:
+                self._prewarm_handle = loop.call_later(PREWARM_S, self._prewarm, loop)
 
     def close(self) -> None:
         """Close the widgets (frees the kernel-side comms)."""
+        self._closed = True
         self._cancel_settle()
+        if self._prewarm_handle is not None:
+            self._prewarm_handle.cancel()
+            self._prewarm_handle = None
         if self._box is not None:
             self._box.close()
         for widget in self.controls.values():

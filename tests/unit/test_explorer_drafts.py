@@ -174,3 +174,91 @@ def test_a_redraw_runs_with_one_blas_thread_and_restores_the_learners() -> None:
     assert learners == [2] * len(learners)
     assert seen and all(c == [1] * len(c) for c in seen), seen
     assert after == learners
+
+
+def _shown(ex: widgets.Explorer, monkeypatch) -> None:
+    """Display the explorer as a notebook would (the widgets are built, nothing is sent)."""
+    import IPython.display
+
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: None)
+    ex._ipython_display_()
+
+
+def test_once_shown_the_draft_layer_is_ready_before_the_first_drag(monkeypatch) -> None:
+    monkeypatch.setattr(widgets, "PREWARM_S", 0.05)
+
+    async def main():
+        ex, _ = _explorer(layered=True)
+        shown_png = ex.png
+        before = ex.figure.n_static_renders
+        _shown(ex, monkeypatch)
+        await asyncio.sleep(0.2)
+        prewarmed = ex.figure.n_static_renders
+        png_after_prewarm = ex.png
+        frames = await _drag(ex, [1.2, 1.3, 1.4], 0.01)
+        return ex, before, prewarmed, shown_png, png_after_prewarm, frames
+
+    ex, before, prewarmed, shown_png, png_after_prewarm, frames = asyncio.run(main())
+    assert prewarmed == before + 1, "the static layer at the draft resolution was not rendered"
+    assert png_after_prewarm == shown_png, "the pre-render must not change what is shown"
+    assert [_frame(f)[1]["scale"] for f in frames[1:]] == [widgets.DRAFT_SCALE] * 2
+    assert ex.figure.n_static_renders == prewarmed, "the drag's drafts rendered their layer again"
+
+
+def test_the_pre_render_gives_way_to_a_redraw_and_to_close(monkeypatch) -> None:
+    import threading
+
+    ex, _ = _explorer(layered=True)
+    before = ex.figure.n_static_renders
+    held, release = threading.Event(), threading.Event()
+
+    def redraw_in_progress() -> None:
+        with ex._lock:
+            held.set()
+            release.wait(5)
+
+    other = threading.Thread(target=redraw_in_progress)
+    other.start()
+    held.wait(5)
+    ex._prewarm()                        # a comm handler is drawing: skip, do not wait
+    release.set()
+    other.join()
+    assert ex.figure.n_static_renders == before
+
+    monkeypatch.setattr(widgets, "PREWARM_S", 0.05)
+
+    async def shown_then_closed():
+        _shown(ex, monkeypatch)
+        ex.close()
+        await asyncio.sleep(0.2)
+
+    asyncio.run(shown_then_closed())
+    assert ex.figure.n_static_renders == before
+
+
+def test_a_pre_render_that_met_a_redraw_tries_again(monkeypatch) -> None:
+    import threading
+
+    monkeypatch.setattr(widgets, "PREWARM_S", 0.05)
+    ex, _ = _explorer(layered=True)
+    before = ex.figure.n_static_renders
+    release = threading.Event()
+
+    def redraw_in_progress() -> None:
+        with ex._lock:
+            release.wait(5)
+
+    async def main():
+        other = threading.Thread(target=redraw_in_progress)
+        other.start()
+        _shown(ex, monkeypatch)
+        await asyncio.sleep(0.12)          # the first try met the redraw
+        met = ex.figure.n_static_renders
+        release.set()
+        other.join()
+        await asyncio.sleep(0.2)
+        return met
+
+    met = asyncio.run(main())
+    assert met == before
+    assert ex.figure.n_static_renders == before + 1

@@ -10,6 +10,8 @@ they exist.
 
 from __future__ import annotations
 
+from typing import Any
+
 import IPython.display
 import pytest
 
@@ -139,3 +141,45 @@ def test_every_frame_equals_a_fresh_full_render(name: str) -> None:
         for value in widgets.alternative_values(widget):
             ex.set(**{control: value})
             assert_frame_is_a_full_draw(f"{control} = {value!r}")
+        # a drag's drafts are drawn at another resolution, then the settled frame at this one
+        ex.redraw(draft=True)
+        ex.redraw()
+        assert_frame_is_a_full_draw(f"{control}: a full frame after a draft")
+
+
+def _changing_texts(fig) -> dict[int, Any]:
+    """The figure's texts that are not tick labels (a log axis's ``$10^{k}$`` labels are a
+    handful of strings, each parsed once and cached by matplotlib), by identity."""
+    from matplotlib.text import Text
+
+    ticks = {id(label) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+             for tick in (*axis.majorTicks, *axis.minorTicks) for label in (tick.label1, tick.label2)}
+    return {id(t): t for t in fig.findobj(Text) if id(t) not in ticks}
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_a_text_a_control_changes_is_plain_text(name: str) -> None:
+    """Texts that change with a slider (titles with numbers, verdicts) are Unicode, not
+    mathtext: matplotlib parses every new mathtext string, about 10 ms, a third of a frame of a
+    drag. A menu's or a toggle's few texts are parsed once each and cached by matplotlib, and
+    static labels are drawn once into the static layer: they keep their mathtext."""
+    from matplotlib import cbook
+
+    ex = _make(FACTORIES[name])
+    texts = _changing_texts(ex.figure)
+    before = {k: t.get_text() for k, t in texts.items()}
+    mathtext = set()
+    for control, widget in ex.controls.items():
+        slider = hasattr(widget, "continuous_update")
+        for value in widgets.alternative_values(widget)[:2]:
+            try:
+                ex.set(**{control: value})
+            except ValueError:
+                continue
+            for k, t in _changing_texts(ex.figure).items():
+                s = t.get_text()
+                if (slider and s != before.get(k) and t.get_parse_math()
+                        and cbook.is_math_text(s)):
+                    mathtext.add(f"{control}: {s!r}")
+                before[k] = s
+    assert not mathtext, f"{name}: texts that change with a slider are mathtext: {sorted(mathtext)}"

@@ -234,9 +234,10 @@ def test_nothing_diagnostic_is_printed_or_drawn(capsys) -> None:
     assert out == "" and err == ""
 
 
-def test_lambda_is_written_in_mathtext() -> None:
-    assert gx._lam_text(0.0) == "$\\lambda = 0$"
-    assert gx._lam_text(0.0316) == "$\\lambda = 0.0316$"
-    assert gx._lam_text(1e-8) == "$\\lambda = 10^{-8}$"
-    assert gx._lam_text(5.01e-6) == "$\\lambda = 5 \\times 10^{-6}$"
-    assert gx._lam_text(9.97e-5) == "$\\lambda = 10^{-4}$"
+def test_lambda_is_written_as_a_learner_reads_it() -> None:
+    assert gx._lam_text(0.0) == "λ = 0"
+    assert gx._lam_text(0.0316) == "λ = 0.0316"
+    assert gx._lam_text(1e-8) == "λ = 10⁻⁸"
+    assert gx._lam_text(5.01e-6) == "λ = 5 × 10⁻⁶"
+    assert gx._lam_text(9.97e-5) == "λ = 10⁻⁴"
+    assert gx._lam_text(2e3) == "λ = 2 × 10³"

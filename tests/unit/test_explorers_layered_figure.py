@@ -151,3 +151,24 @@ def test_tick_labels_growing_into_a_neighbour_fall_back() -> None:
     axes[1].set_ylim(0, 123456)           # labels now reach into panel 0's area
     assert_full_draw(fig)
     assert fig.n_partial_renders == 0 and fig.n_static_renders == 2
+
+
+def test_static_layers_kept_are_bounded_per_resolution(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few layers at least, more while they fit in the byte budget, never more."""
+    from gdutils.display.explorers import _layers
+
+    fig, axes = three_panels()
+    frame_bytes = fig.render_rgba(DPI).nbytes
+    monkeypatch.setattr(_layers, "KEEP_BACKGROUND_BYTES", 5 * frame_bytes)
+    for top in range(2, 12):
+        axes[0].set_ylim(0, top)
+        fig.render_rgba(DPI)
+    assert len(fig._backgrounds) == 5
+    for top in range(2, 12):               # at half the resolution, a quarter of the bytes
+        axes[0].set_ylim(0, top)
+        fig.render_rgba(DPI / 2)
+    assert len(fig._backgrounds) == 5 + 10
+    monkeypatch.setattr(_layers, "KEEP_BACKGROUND_BYTES", 0)
+    axes[0].set_ylim(0, 99)
+    fig.render_rgba(DPI)
+    assert sum(k[0] == DPI for k in fig._backgrounds) == _layers.KEEP_BACKGROUNDS

@@ -63,3 +63,25 @@ def test_other_matplotlib_versions_draw_as_usual(monkeypatch: pytest.MonkeyPatch
     canvas = GlyphCachingCanvas(fig)
     canvas.draw()
     assert type(canvas.get_renderer()).__name__ == "RendererAgg"
+
+
+def test_kept_layouts_give_matplotlibs_pixels_and_are_bounded() -> None:
+    """The second draw of the same texts takes their layouts from the cache: same pixels."""
+    _glyphs._layouts.clear()
+    expected = _pixels(_figure("a title drawn twice"), FigureCanvasAgg, 90)
+    first = _pixels(_figure("a title drawn twice"), GlyphCachingCanvas, 90)
+    if glyph_cache_active():
+        assert _glyphs._layouts, "the text path changed: no layout was kept"
+    kept = len(_glyphs._layouts)
+    again = _pixels(_figure("a title drawn twice"), GlyphCachingCanvas, 90)
+    assert len(_glyphs._layouts) == kept
+    np.testing.assert_array_equal(first, expected)
+    np.testing.assert_array_equal(again, expected)
+    keep = _glyphs.KEEP_LAYOUTS
+    try:
+        _glyphs.KEEP_LAYOUTS = 3
+        _pixels(_figure("bounded"), GlyphCachingCanvas, 123.7)
+        assert len(_glyphs._layouts) <= 3
+    finally:
+        _glyphs.KEEP_LAYOUTS = keep
+        _glyphs._layouts.clear()

@@ -8,6 +8,16 @@ values), so a third of a frame went into rasterising the same few dozen glyphs a
 same bitmap, moved. ``tests/unit/test_glyph_cache.py`` holds the result to matplotlib's own
 pixels.
 
+It keeps each plain text's layout too (the glyphs and their offsets, by text, font, size and
+resolution): FreeType's shaping costs about half a millisecond a text, and a panel re-rendered
+during a drag lays out the same tick labels again.
+
+Its renderer also keeps more parsed mathtext than matplotlib does (50 expressions, shared by
+every resolution): an explorer draws its drafts at one resolution and its settled frames at
+another, and a figure with a few log axes and a mathtext legend holds more than 25 expressions,
+so each change of resolution parsed all of them again (a quarter of a second for the momentum
+explorer), and so did every new tick label of a moving log axis.
+
 Only what that was checked on is cached: matplotlib 3.11's per-glyph text path, horizontal,
 antialiased text without mathtext rules. Anything else (another matplotlib, rotated text) is
 drawn by matplotlib as usual.
@@ -15,19 +25,26 @@ drawn by matplotlib as usual.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from typing import Any
 
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.mathtext import MathTextParser
 
-__all__ = ["GlyphCachingCanvas", "glyph_cache_active"]
+__all__ = ["GlyphCachingCanvas", "glyph_cache_active", "math_cache_active"]
 
 #: glyph bitmaps kept (a glyph of a 10-point title at 180 dpi is about 25 × 25 bytes)
 KEEP_GLYPHS = 8192
+#: text layouts kept (a tick label's is a few glyphs)
+KEEP_LAYOUTS = 4096
+#: parsed mathtext expressions kept, by expression, resolution and font (matplotlib keeps 50)
+KEEP_MATH = 1024
 
 _cache: OrderedDict[tuple[Any, ...], tuple[Any, int, int]] = OrderedDict()
+_layouts: OrderedDict[tuple[Any, ...], list[tuple[Any, int, float, float]]] = OrderedDict()
 
 
 def glyph_cache_active() -> bool:
@@ -42,6 +59,35 @@ _IDENTITY = np.array([[0x10000, 0], [0, 0x10000]])
 
 
 class _GlyphCachingRenderer(RendererAgg):
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float,
+                  ismath: Any = False, mtext: Any = None) -> None:
+        if ismath:
+            super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            return
+        from matplotlib.backends.backend_agg import get_hinting_flag
+
+        flags = get_hinting_flag()
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        # the font properties as matplotlib hashes them (FontProperties.__hash__)
+        key = (s, tuple(prop.__dict__.values()), self.dpi, flags, features, language)
+        try:
+            items = _layouts.get(key)
+        except TypeError:                  # an unhashable feature list: lay out as usual
+            super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            return
+        if items is None:
+            font = self._prepare_font(prop)
+            items = [(item.ft_object, item.glyph_index, item.x, item.y)
+                     for item in font._layout(s, flags=flags, features=features,
+                                              language=language)]
+            _layouts[key] = items
+            while len(_layouts) > KEEP_LAYOUTS:
+                _layouts.popitem(last=False)
+        size = prop.get_size_in_points()
+        self._draw_text_glyphs_and_boxes(
+            gc, x, y, angle, ((ft, size, index, 0, 1, dx, dy) for ft, index, dx, dy in items), [])
+
     def _draw_text_glyphs_and_boxes(self, gc: Any, x: float, y: float, angle: float,
                                     glyphs: Any, boxes: Any) -> None:
         glyphs = list(glyphs)
@@ -76,6 +122,25 @@ class _GlyphCachingRenderer(RendererAgg):
                                            int(height) - (top + iy) + buffer.shape[0], 0, gc)
 
 
+class _LargerMathCache(MathTextParser):
+    """Matplotlib's mathtext parser with a larger cache of parsed expressions (the same
+    function, so the same result)."""
+
+    _parse_cached = functools.lru_cache(KEEP_MATH)(
+        getattr(MathTextParser._parse_cached, "__wrapped__", MathTextParser._parse_cached))
+
+
+@functools.cache
+def _math_parser() -> MathTextParser:
+    # the output RendererAgg asks for: paths, which it rasterises itself
+    return _LargerMathCache("path")
+
+
+def math_cache_active() -> bool:
+    """Whether this matplotlib parses mathtext the way the larger cache was checked against."""
+    return glyph_cache_active() and hasattr(MathTextParser._parse_cached, "__wrapped__")
+
+
 class GlyphCachingCanvas(FigureCanvasAgg):
     """A :class:`FigureCanvasAgg` whose renderer reuses rasterised glyphs (see the module)."""
 
@@ -84,4 +149,6 @@ class GlyphCachingCanvas(FigureCanvasAgg):
         if type(renderer) is RendererAgg and glyph_cache_active():
             # the same object, with the glyph-caching text path; its pixels are untouched
             renderer.__class__ = _GlyphCachingRenderer
+            if math_cache_active() and isinstance(renderer.mathtext_parser, MathTextParser):
+                renderer.mathtext_parser = _math_parser()
         return renderer

@@ -36,15 +36,20 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.patches import FancyArrowPatch
+from matplotlib.text import Annotation, Text
 
 from ._glyphs import GlyphCachingCanvas
 
 __all__ = ["LayeredFigure", "PixelImage"]
 
-#: static layers kept per figure and resolution (each is one RGBA bitmap of the whole figure;
-#: an explorer renders at two resolutions, the drafts of a drag and the full frames)
+#: static layers kept per figure and resolution, at least (each is one RGBA bitmap of the whole
+#: figure; an explorer renders at two resolutions, the drafts of a drag and the full frames)
 KEEP_BACKGROUNDS = 3
+#: ... and as many more as fit in this many bytes per resolution: a drag back and forth over a
+#: run that diverges crosses the same few limits again and again (9 static layers in 18 frames
+#: of the momentum explorer's α), and a draft's layer is a quarter of a full frame's
+KEEP_BACKGROUND_BYTES = 24 * 2**20
 
 
 class LayeredFigure(Figure):
@@ -147,7 +152,7 @@ class LayeredFigure(Figure):
             canvas.draw()
             boxes = self._boxes(canvas.get_renderer(), self._static_axes())
         self.n_static_renders += 1
-        return _Background(canvas.copy_from_bbox(self.bbox), boxes)
+        return _Background(_pixels_of(canvas), boxes)
 
     def _blank_pixels(self, canvas: FigureCanvasAgg) -> np.ndarray:
         """The figure's background alone (its patch), as the canvas would hold it."""
@@ -186,7 +191,7 @@ class LayeredFigure(Figure):
         if any(_overlap(area, other) for area in areas for other in others):
             return None
         blank = self._blank_pixels(canvas)
-        canvas.restore_region(old.bitmap)
+        _restore(canvas, old.bitmap)
         pixels = np.asarray(renderer.buffer_rgba())
         height, width = pixels.shape[:2]
         for area in areas:
@@ -205,7 +210,7 @@ class LayeredFigure(Figure):
             boxes[i] = nb
         self.n_static_renders += 1
         self.n_partial_renders += 1
-        return _Background(canvas.copy_from_bbox(self.bbox), boxes)
+        return _Background(_pixels_of(canvas), boxes)
 
     def _figure_artists(self) -> list[Artist]:
         """Visible figure-level artists that are part of the static layer."""
@@ -222,9 +227,11 @@ class LayeredFigure(Figure):
         """
         if dpi is not None and float(dpi) != float(self.dpi):
             self.set_dpi(float(dpi))
-            # Artists placed against others' last drawn extents (arrows ending at a text box's
-            # outline) would be drawn where they were at the old resolution: lay out again.
-            self.draw_without_rendering()
+            # Arrows placed against others' last drawn extents (ending at a text box's outline)
+            # would be drawn where they were at the old resolution: lay out again. Only then:
+            # the pass costs 50-60 ms on a large figure, and a drag switches resolution twice.
+            if self.findobj(_placed_by_layout, include_self=False):
+                self.draw_without_rendering()
         canvas = self._canvas()
         if not self._dynamic:
             canvas.draw()
@@ -235,17 +242,37 @@ class LayeredFigure(Figure):
                 canvas.draw()
         elif key in self._backgrounds:
             self._backgrounds.move_to_end(key)
-            canvas.restore_region(self._backgrounds[key].bitmap)
+            _restore(canvas, self._backgrounds[key].bitmap)
         else:
             self._backgrounds[key] = self._render_partial(canvas, key) or self._render_static(canvas)
             same_dpi = [k for k in self._backgrounds if k[0] == key[0]]
-            for old_key in same_dpi[:-KEEP_BACKGROUNDS]:
+            keep = max(KEEP_BACKGROUNDS,
+                       KEEP_BACKGROUND_BYTES // max(1, self._backgrounds[key].bitmap.nbytes))
+            for old_key in same_dpi[:-keep]:
                 del self._backgrounds[old_key]
         renderer = canvas.get_renderer()
         for a in self._dynamic:
             if a.get_visible():
                 a.draw(renderer)
         return np.asarray(canvas.buffer_rgba())
+
+
+def _pixels_of(canvas: FigureCanvasAgg) -> np.ndarray:
+    """A copy of every pixel of the canvas.
+
+    Not Agg's ``copy_from_bbox(figure.bbox)``: once the canvas had been re-created at another
+    resolution and back, restoring that region left the top row of pixels transparent.
+    """
+    return np.asarray(canvas.get_renderer().buffer_rgba()).copy()
+
+
+def _restore(canvas: FigureCanvasAgg, pixels: np.ndarray) -> None:
+    np.copyto(np.asarray(canvas.get_renderer().buffer_rgba()), pixels)
+
+
+def _placed_by_layout(artist: Artist) -> bool:
+    """An artist whose geometry comes from other artists' drawn extents (annotation arrows)."""
+    return isinstance(artist, (Annotation, FancyArrowPatch))
 
 
 #: pixels added around each panel's tight box: antialiased edges reach a pixel beyond it
@@ -255,7 +282,7 @@ _Box = tuple[float, float, float, float]
 
 
 class _Background(NamedTuple):
-    bitmap: Any                      # what canvas.copy_from_bbox returned
+    bitmap: np.ndarray               # the canvas' (h, w, 4) pixels
     boxes: list[_Box | None]         # each static axes' padded tight box (None: invisible)
 
 

@@ -411,7 +411,7 @@ def _show_course(f: _RaceFigure, key: str) -> None:
     f.ax.set_xlim(*spec["xlim"])
     f.ax.set_ylim(*spec["ylim"])
     f.ax.set_aspect("equal" if race_function(key).contour_scale == "quadratic" else "auto")
-    f.title.set_text(f"{key}: paths from $x_0$")
+    f.title.set_text(f"{key}: paths from x₀")
 
 
 def _draw_race_paths(f: _RaceFigure, paths: dict[str, np.ndarray]) -> None:
@@ -440,7 +440,7 @@ def _draw_gaps(f: _RaceFigure, gaps: dict[str, np.ndarray], status: dict[str, st
         else:
             f.blowups[name].set_data([], [])
     lost = [n for n, st in status.items() if st == "diverged"]
-    text = f"$f(x_k) - f^*$ over {steps} steps: " + (f"{winner} closest" if winner
+    text = f"f(xₖ) − f* over {steps} steps: " + (f"{winner} closest" if winner
                                                        else "no racer finished")
     if lost:
         # names while they fit on the panel; the crosses show which
@@ -740,8 +740,8 @@ def effective_lr_explorer(
         k = steps_to_tolerance(path, tol)
         diverged = len(path) < steps + 1
         reach = ("diverged" if diverged else
-                 f"$\\|x_k\\| \\leq {tol:g}$ after {k} steps" if k is not None else
-                 f"$\\|x_k\\| > {tol:g}$ after {steps} steps")
+                 f"‖xₖ‖ ≤ {tol:g} after {k} steps" if k is not None else
+                 f"‖xₖ‖ > {tol:g} after {steps} steps")
         f.title.set_text(f"{name}, lr = {lr_v:.3g}, bowl turned {ang:g}°\n{reach}")
         return {"optimiser": name, "angle": ang, "lr": lr_v, "path": path, "eff": eff,
                 "steps_to_tol": k, "final_distance": float(np.linalg.norm(path[-1])),

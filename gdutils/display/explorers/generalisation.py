@@ -157,18 +157,25 @@ _MSE_FLOOR = 1e-4
 _MSE_CEILING = 1e7
 
 
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _lam_text(lam: float) -> str:
-    """``λ = 0.001``, ``λ = 5 × 10⁻⁷`` in mathtext (no ``1e-07`` in a learner's figure)."""
+    """``λ = 0.001``, ``λ = 5 × 10⁻⁷`` (no ``1e-07`` in a learner's figure).
+
+    Plain Unicode, not mathtext: the text changes with a slider, and matplotlib parses each new
+    mathtext string (about 10 ms, a third of a frame).
+    """
     if lam == 0.0:
-        return "$\\lambda = 0$"
+        return "λ = 0"
     if 1e-3 <= lam < 1e3:
-        return f"$\\lambda = {lam:.3g}$"
+        return f"λ = {lam:.3g}"
     exponent = math.floor(math.log10(lam))
     mantissa = float(f"{lam / 10.0 ** exponent:.2g}")
     if mantissa >= 10.0:            # 9.96e-5 rounds up to the next decade
         mantissa, exponent = 1.0, exponent + 1
-    power = f"10^{{{exponent}}}"
-    return f"$\\lambda = {power}$" if mantissa == 1.0 else f"$\\lambda = {mantissa:g} \\times {power}$"
+    power = "10" + str(exponent).translate(_SUPERSCRIPTS)
+    return f"λ = {power}" if mantissa == 1.0 else f"λ = {mantissa:g} × {power}"
 
 
 def _mse_limits(values: np.ndarray) -> tuple[float, float]:

@@ -646,7 +646,7 @@ def _set_time_axes(f: _TimeFigure, runs: dict[int, dict[str, np.ndarray]], l_min
     gaps = np.concatenate([run["loss"] - l_min for run in runs.values()])
     f.ax.set_ylim(*decade_limits(np.maximum(gaps, _TIME_FLOOR), low=_TIME_FLOOR, high=1e12))
     f.ax.set_xlabel(axis_label)
-    fixed_title(f.ax, f"Linear regression, $n = {n}$: loss against {axis_label}", fontsize=10)
+    fixed_title(f.ax, f"Linear regression, n = {n}: loss against {axis_label}", fontsize=10)
     f.fig.static_key = key
 
 

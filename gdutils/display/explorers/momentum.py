@@ -319,13 +319,14 @@ def _run(fn: Any, lam: np.ndarray, x0: np.ndarray, a: float, b: float,
 def _draw_path(f: _MomentumFigure, r: _Run) -> None:
     f.path.set_data(r.path[:, 0], r.path[:, 1])
     if r.diverging:
-        verdict = ("diverges: outside $0 < \\alpha\\lambda < 2 + 2\\beta$" if not r.stable
+        verdict = ("diverges: outside 0 < αλ < 2 + 2β" if not r.stable
                    else "does not converge")
     else:
-        verdict = f"converges, $\\rho = {r.rate:.4f}$"
+        verdict = f"converges, ρ = {r.rate:.4f}"
         if np.isfinite(r.measured):
             verdict += f" (measured {r.measured:.4f})"
-    f.path_title.set_text(f"$\\alpha = {r.lr:.4g}$, $\\beta = {r.beta:.3g}$: {verdict}")
+    # plain text: a mathtext string is parsed anew for each new value (about 10 ms)
+    f.path_title.set_text(f"α = {r.lr:.4g}, β = {r.beta:.3g}: {verdict}")
 
 
 def _draw_map(f: _MomentumFigure, r: _Run, lr_max: float) -> None:
@@ -350,11 +351,13 @@ def _draw_errors(f: _MomentumFigure, r: _Run) -> None:
     lo, hi = decade_limits(np.concatenate(drawn), low=_FLOOR, high=1e13)
     # both ends in three coarse steps: the limits (and the static layer) stay put over most
     # of a drag, and a diverging run does not move the top a decade at a time
-    lo = next((b for b in (1e-4, 1e-8, _FLOOR) if b <= lo), lo)
-    hi = next((t for t in (10.0, 1e4, 1e13) if t >= hi), hi)
+    # (decade_limits may pad a decade beyond the floor or the ceiling: clamped, or the limits
+    # alternate between 1e-17 and 1e-16 during a drag, each time a new static layer)
+    lo = next((b for b in (1e-4, 1e-8) if b <= lo), _FLOOR)
+    hi = next((t for t in (10.0, 1e4) if t >= hi), 1e13)
     f.ax_err.set_ylim(lo, hi)
-    f.err_title.set_text(f"errors per eigenvector: $\\rho_1 = {r.rates[0]:.3f}$ (slow), "
-                         f"$\\rho_2 = {r.rates[1]:.3f}$ (fast)")
+    f.err_title.set_text(f"errors per eigenvector: ρ₁ = {r.rates[0]:.3f} (slow), "
+                         f"ρ₂ = {r.rates[1]:.3f} (fast)")
 
 
 def _phase_limit(values: np.ndarray, cap: float) -> float:
