@@ -183,45 +183,47 @@ def train_two_layer(X: np.ndarray, y: np.ndarray, width: int = 16, lr: float = 1
     params = init_two_layer(X.shape[1], width, k, seed, init_scale)
     # The arithmetic of nn.Linear → nn.ReLU → nn.Linear → nn.SoftmaxCrossEntropy without their
     # per-call checks, which are most of the time of so small a network; a test holds it to the
-    # layers. Each bias rides along as the last row of its weights ([x, 1] @ [W; b] = x W + b),
-    # the learning rate is folded into ∂L/∂z, and the transposes are views made once, so a step
-    # is about twenty numpy calls (each costs more than its arithmetic at this size).
+    # layers. Each bias rides along as the last column of its weights ([W b] @ [x; 1] = W x + b),
+    # the learning rate is folded into ∂L/∂z, and arrays are stored transposed (a feature per
+    # row, an example per column), so the hidden layer's element-wise steps run over contiguous
+    # memory: a step is about twenty numpy calls, each costing more than its arithmetic here.
     n = X.shape[0]
-    A1 = np.vstack([params["W1"], params["b1"]])       # (D+1, H)
-    A2 = np.vstack([params["W2"], params["b2"]])       # (H+1, K)
-    X1 = np.hstack([X, np.ones((n, 1))])               # (N, D+1)
-    X1T = X1.T
-    h1 = np.ones((n, width + 1))                       # [h, 1]
-    h = h1[:, :width]
-    h1T = h1.T
-    W2T = A2[:-1].T                                    # a view: follows A2's in-place updates
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), y] = 1.0
+    A1 = np.ascontiguousarray(np.vstack([params["W1"], params["b1"]]).T)   # (H, D+1)
+    A2 = np.ascontiguousarray(np.vstack([params["W2"], params["b2"]]).T)   # (K, H+1)
+    X1T = np.ascontiguousarray(np.hstack([X, np.ones((n, 1))]).T)         # (D+1, N)
+    X1 = X1T.T
+    h1T = np.ones((width + 1, n))                      # [h; 1], one column per example
+    hT = h1T[:width]
+    h1 = h1T.T
+    W2 = A2[:, :width].T                               # (H, K), a view: follows A2's updates
+    onehot = np.zeros((k, n))
+    onehot[y, np.arange(n)] = 1.0
     step_n = lr / n
     step_onehot = step_n * onehot
     ones_k = np.ones(k)
 
     def as_params() -> dict[str, np.ndarray]:
-        return {"W1": A1[:-1].copy(), "b1": A1[-1].copy(), "W2": A2[:-1].copy(), "b2": A2[-1].copy()}
+        return {"W1": A1[:, :-1].T.copy(), "b1": A1[:, -1].copy(),
+                "W2": A2[:, :-1].T.copy(), "b2": A2[:, -1].copy()}
 
     losses: list[float] = []
     snapshots: dict[int, dict[str, np.ndarray]] = {}
     status = "ok"
     with np.errstate(all="ignore"):
         for t in range(n_steps + 1):
-            pre = X1 @ A1                               # ∂pre/∂A1 = X1
-            np.maximum(pre, 0.0, out=h)                 # ∂h/∂pre = [pre > 0]
-            z = h1 @ A2                                 # ∂z/∂A2 = h1, ∂z/∂h = W2
+            pre = A1 @ X1T                              # ∂pre/∂A1 = X1
+            np.maximum(pre, 0.0, out=hT)                # ∂h/∂pre = [pre > 0]
+            z = A2 @ h1T                                # ∂z/∂A2 = h1, ∂z/∂h = W2
             e = np.exp(z)
-            total = e @ ones_k
+            total = ones_k @ e
             # L = mean(log Σ_j e^{z_j} − z_y): inf or NaN when a logit overflowed exp
             loss = (float(np.log(total).sum()) - float(np.vdot(z, onehot))) / n
             if not (loss <= 1e6 and total.min() >= 1e-30):
-                # overflow, or a row whose exponentials all (nearly) underflowed: shift every
-                # row by its largest logit (every exponent ≤ 0, the largest 0) and look again
-                shifted = z - z.max(axis=1, keepdims=True)
+                # overflow, or an example whose exponentials all (nearly) underflowed: shift
+                # each example's logits by its largest (every exponent ≤ 0, the largest 0)
+                shifted = z - z.max(axis=0, keepdims=True)
                 e = np.exp(shifted)
-                total = e @ ones_k
+                total = ones_k @ e
                 loss = float(np.sum(np.log(total)) - np.sum(shifted * onehot)) / n
                 if not math.isfinite(loss) or loss > 1e6:
                     status = "diverged"
@@ -231,12 +233,12 @@ def train_two_layer(X: np.ndarray, y: np.ndarray, width: int = 16, lr: float = 1
                 snapshots[t] = as_params()
             if t == n_steps:
                 break
-            e *= (step_n / total)[:, None]
+            e *= step_n / total
             e -= step_onehot                            # lr · ∂L/∂z = lr · (softmax − onehot) / N
-            dh = e @ W2T
+            dh = W2 @ e
             dh *= pre > 0.0
-            A2 -= h1T @ e  # the same update as in notebook 02, for every parameter array
-            A1 -= X1T @ dh
+            A2 -= e @ h1  # the same update as in notebook 02, for every parameter array
+            A1 -= dh @ X1
         if snapshot_every and not snapshots:
             snapshots[0] = as_params()
         params = as_params()
