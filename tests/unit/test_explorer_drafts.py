@@ -40,6 +40,35 @@ def _explorer(layered: bool = False) -> tuple[widgets.Explorer, list[float]]:
     return widgets.Explorer(fig, controls, update, static=False), calls
 
 
+def _in_own_thread(fn, *args):
+    """Call ``fn`` in a thread of its own and return its result (or raise its exception).
+
+    The browser tier's Playwright keeps an event loop running in the main thread of a pytest
+    worker that ran it; the kernel's loop is played here by a loop no one else sees.
+    """
+    import threading
+
+    out: dict = {}
+
+    def target() -> None:
+        try:
+            out["value"] = fn(*args)
+        except BaseException as exc:  # re-raised in the caller's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
+def _run(coro):
+    """``asyncio.run`` in a thread without a running loop."""
+    return _in_own_thread(asyncio.run, coro)
+
+
 def _frame(png: bytes) -> tuple[int, dict]:
     """The PNG's pixel width and its gd:values record."""
     (width,) = struct.unpack(">I", png[16:20])
@@ -68,7 +97,7 @@ def test_a_drag_sends_drafts_then_the_full_frame() -> None:
         assert len(calls) == n_updates, "the settled frame must not call update again"
         return frames, ex.png
 
-    frames, settled = asyncio.run(scenario())
+    frames, settled = _run(scenario())
     widths = [_frame(f)[0] for f in frames]
     # the first change follows a quiet spell: a full frame; the rest of the drag: drafts
     assert widths[0] == full_w
@@ -85,16 +114,19 @@ def test_separate_moves_are_full_frames() -> None:
     async def scenario() -> list[bytes]:
         return await _drag(ex, [0.5, 0.6, 0.7], gap_s=widgets.DRAG_GAP_S + 0.05)
 
-    frames = asyncio.run(scenario())
+    frames = _run(scenario())
     assert {_frame(f)[0] for f in frames} == {ex.css_size[0] * widgets.SCALE}
 
 
 def test_no_event_loop_no_draft() -> None:
     # without a running loop nothing could send the full frame later: never a draft
-    ex, _ = _explorer()
-    for v in (0.2, 0.3, 0.4):
-        ex.controls["a"].value = v
-        assert _frame(ex.png)[0] == ex.css_size[0] * widgets.SCALE and not ex.draft
+    def moves() -> None:
+        ex, _ = _explorer()
+        for v in (0.2, 0.3, 0.4):
+            ex.controls["a"].value = v
+            assert _frame(ex.png)[0] == ex.css_size[0] * widgets.SCALE and not ex.draft
+
+    _in_own_thread(moves)
 
 
 def test_set_never_drafts_and_cancels_a_pending_settle() -> None:
@@ -109,7 +141,7 @@ def test_set_never_drafts_and_cancels_a_pending_settle() -> None:
         await asyncio.sleep(widgets.SETTLE_S + 0.2)
         assert ex.n_draws == n
 
-    asyncio.run(scenario())
+    _run(scenario())
     assert _frame(ex.png)[1]["values"] == [["a", 0.3]]
 
 
@@ -123,7 +155,7 @@ def test_close_drops_the_pending_settle() -> None:
         await asyncio.sleep(widgets.SETTLE_S + 0.2)
         assert ex.n_draws == n
 
-    asyncio.run(scenario())
+    _run(scenario())
 
 
 def test_a_layered_figure_keeps_a_static_layer_per_resolution() -> None:
@@ -135,7 +167,7 @@ def test_a_layered_figure_keeps_a_static_layer_per_resolution() -> None:
             await _drag(ex, [1.1, 1.2, 1.3], gap_s=0.0)
             await asyncio.sleep(widgets.SETTLE_S + 0.1)
 
-    asyncio.run(scenario())
+    _run(scenario())
     # one static render at each resolution, then only the dynamic artists
     assert fig.n_static_renders == 2
     # and a draft is the full frame at a quarter of the pixels: same picture, smaller
@@ -198,7 +230,7 @@ def test_once_shown_the_draft_layer_is_ready_before_the_first_drag(monkeypatch) 
         frames = await _drag(ex, [1.2, 1.3, 1.4], 0.01)
         return ex, before, prewarmed, shown_png, png_after_prewarm, frames
 
-    ex, before, prewarmed, shown_png, png_after_prewarm, frames = asyncio.run(main())
+    ex, before, prewarmed, shown_png, png_after_prewarm, frames = _run(main())
     assert prewarmed == before + 1, "the static layer at the draft resolution was not rendered"
     assert png_after_prewarm == shown_png, "the pre-render must not change what is shown"
     assert [_frame(f)[1]["scale"] for f in frames[1:]] == [widgets.DRAFT_SCALE] * 2
@@ -232,7 +264,7 @@ def test_the_pre_render_gives_way_to_a_redraw_and_to_close(monkeypatch) -> None:
         ex.close()
         await asyncio.sleep(0.2)
 
-    asyncio.run(shown_then_closed())
+    _run(shown_then_closed())
     assert ex.figure.n_static_renders == before
 
 
@@ -259,6 +291,6 @@ def test_a_pre_render_that_met_a_redraw_tries_again(monkeypatch) -> None:
         await asyncio.sleep(0.2)
         return met
 
-    met = asyncio.run(main())
+    met = _run(main())
     assert met == before
     assert ex.figure.n_static_renders == before + 1
