@@ -44,16 +44,20 @@ def test_cached_glyphs_give_matplotlibs_pixels(dpi: float) -> None:
         assert _glyphs._cache, "the text path changed: nothing was cached"
 
 
-def test_the_cache_is_bounded() -> None:
-    _glyphs._cache.clear()
-    keep = _glyphs.KEEP_GLYPHS
+@pytest.mark.parametrize(("cache", "bound", "keep"), [("_cache", "KEEP_GLYPHS", 5),
+                                                       ("_layouts", "KEEP_LAYOUTS", 3)])
+def test_the_caches_are_bounded(cache: str, bound: str, keep: int,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Filled under the default bound, then drawn into under a smaller one: never above it."""
+    kept = getattr(_glyphs, cache)
+    kept.clear()
     try:
-        _glyphs.KEEP_GLYPHS = 5
         _pixels(_figure("many different glyphs: abcdefghijklmnop"), GlyphCachingCanvas, 90)
-        assert len(_glyphs._cache) <= 5
+        monkeypatch.setattr(_glyphs, bound, keep)
+        _pixels(_figure("bounded"), GlyphCachingCanvas, 123.7)
+        assert len(kept) <= keep
     finally:
-        _glyphs.KEEP_GLYPHS = keep
-        _glyphs._cache.clear()
+        kept.clear()
 
 
 def test_other_matplotlib_versions_draw_as_usual(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,7 +69,7 @@ def test_other_matplotlib_versions_draw_as_usual(monkeypatch: pytest.MonkeyPatch
     assert type(canvas.get_renderer()).__name__ == "RendererAgg"
 
 
-def test_kept_layouts_give_matplotlibs_pixels_and_are_bounded() -> None:
+def test_kept_layouts_give_matplotlibs_pixels() -> None:
     """The second draw of the same texts takes their layouts from the cache: same pixels."""
     _glyphs._layouts.clear()
     expected = _pixels(_figure("a title drawn twice"), FigureCanvasAgg, 90)
@@ -77,11 +81,4 @@ def test_kept_layouts_give_matplotlibs_pixels_and_are_bounded() -> None:
     assert len(_glyphs._layouts) == kept
     np.testing.assert_array_equal(first, expected)
     np.testing.assert_array_equal(again, expected)
-    keep = _glyphs.KEEP_LAYOUTS
-    try:
-        _glyphs.KEEP_LAYOUTS = 3
-        _pixels(_figure("bounded"), GlyphCachingCanvas, 123.7)
-        assert len(_glyphs._layouts) <= 3
-    finally:
-        _glyphs.KEEP_LAYOUTS = keep
-        _glyphs._layouts.clear()
+    _glyphs._layouts.clear()

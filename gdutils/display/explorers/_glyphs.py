@@ -31,7 +31,8 @@ from typing import Any
 
 import matplotlib
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.ft2font import RenderMode
 from matplotlib.mathtext import MathTextParser
 
 __all__ = ["GlyphCachingCanvas", "glyph_cache_active", "math_cache_active"]
@@ -45,6 +46,13 @@ KEEP_MATH = 1024
 
 _cache: OrderedDict[tuple[Any, ...], tuple[Any, int, int]] = OrderedDict()
 _layouts: OrderedDict[tuple[Any, ...], list[tuple[Any, int, float, float]]] = OrderedDict()
+
+
+def _keep(cache: OrderedDict[Any, Any], key: Any, value: Any, bound: int) -> None:
+    """Store ``value``, then drop the oldest entries beyond ``bound``."""
+    cache[key] = value
+    while len(cache) > bound:
+        cache.popitem(last=False)
 
 
 def glyph_cache_active() -> bool:
@@ -64,8 +72,6 @@ class _GlyphCachingRenderer(RendererAgg):
         if ismath:
             super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             return
-        from matplotlib.backends.backend_agg import get_hinting_flag
-
         flags = get_hinting_flag()
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
@@ -81,9 +87,7 @@ class _GlyphCachingRenderer(RendererAgg):
             items = [(item.ft_object, item.glyph_index, item.x, item.y)
                      for item in font._layout(s, flags=flags, features=features,
                                               language=language)]
-            _layouts[key] = items
-            while len(_layouts) > KEEP_LAYOUTS:
-                _layouts.popitem(last=False)
+            _keep(_layouts, key, items, KEEP_LAYOUTS)
         size = prop.get_size_in_points()
         self._draw_text_glyphs_and_boxes(
             gc, x, y, angle, ((ft, size, index, 0, 1, dx, dy) for ft, index, dx, dy in items), [])
@@ -95,9 +99,6 @@ class _GlyphCachingRenderer(RendererAgg):
                 slant != 0 or extend != 1 for _, _, _, slant, extend, _, _ in glyphs):
             super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
             return
-        from matplotlib.backends.backend_agg import get_hinting_flag
-        from matplotlib.ft2font import RenderMode
-
         load_flags = get_hinting_flag()
         height = self.height
         for font, size, glyph_index, _slant, _extend, dx, dy in glyphs:
@@ -113,9 +114,7 @@ class _GlyphCachingRenderer(RendererAgg):
                 font._set_transform(_IDENTITY, [sub_x, sub_y])
                 bitmap = font._render_glyph(glyph_index, load_flags, RenderMode.NORMAL)
                 hit = (bitmap.buffer.copy(), bitmap.left, bitmap.top)
-                _cache[key] = hit
-                if len(_cache) > KEEP_GLYPHS:
-                    _cache.popitem(last=False)
+                _keep(_cache, key, hit, KEEP_GLYPHS)
             buffer, left, top = hit
             # draw_text_image's y is downwards and names the bitmap's bottom side
             self._renderer.draw_text_image(buffer, left + ix,
