@@ -132,6 +132,42 @@ def test_sigterm_stops_everything_and_a_rerun_resumes(tmp_path):
     assert json.loads((results / "s0.json").read_text())["status"] == "ok"
 
 
+SIGNAL_AFTER_SAVE = """
+import os, signal, sys
+from gdcourse.commands import cli, results
+real_save = results.save
+def save(course, record):  # the signal lands between the result on disk and its journal entry
+    real_save(course, record)
+    os.kill(os.getpid(), signal.SIGTERM)
+results.save = save
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_a_signal_while_a_result_is_written_waits_for_its_journal_entry(tmp_path):
+    # the CI flake of stop 21: a result saved, SIGTERM before the journal said so, a rerun regraded it
+    root = make_course(tmp_path / "c", cell_timeout=10, timeout=60)
+    for s in ("s0", "s1", "s2"):
+        submit(root, s, correct())
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_AFTER_SAVE, "--course-dir", str(root), "grade",
+                           ASSIGNMENT, "--workers", "1"], capture_output=True, text=True, timeout=300,
+                          env=env, cwd=root)
+    assert proc.returncode == 128 + signal.SIGTERM, (proc.returncode, proc.stderr)
+    results = root / "autograde" / "results" / ASSIGNMENT
+    done = {p.stem: p.stat().st_mtime_ns for p in results.glob("s*.json")}
+    assert len(done) == 1, done
+    journal = json.loads((results / ".interrupted-run.json").read_text())
+    assert set(journal["done"]) == set(done), journal
+    again = gdcourse(root, "grade", ASSIGNMENT, "--workers", "1")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "1 submission(s) already graded" in again.stderr, again.stderr
+    for s, mtime in done.items():
+        assert (results / f"{s}.json").stat().st_mtime_ns == mtime, s
+
+
 @pytest.mark.skipif(launcher.probe("auto").mode == "none", reason="needs the bubblewrap sandbox")
 def test_the_unprivileged_namespace_sandbox_grades_and_isolates(tmp_path):
     # what an instructor without root gets (here forced as root): one mapped uid, no capabilities

@@ -222,3 +222,29 @@ def test_lint_catches_a_test_cell_that_rebinds_a_notebook_name(tmp_path):
 
     for source in sorted((REPO / "solutions").glob("*/*.ipynb")):
         assert rebound_names(json.loads(source.read_text())["cells"]) == [], source.name
+
+
+def test_a_signal_inside_a_held_block_waits_for_its_end():
+    import os
+    import signal
+
+    from gdcourse.commands.grade import Interrupted, SignalGate
+
+    gate = SignalGate()
+    previous = signal.signal(signal.SIGUSR1, gate.handler)
+    finished = []
+    try:
+        with pytest.raises(Interrupted) as caught:
+            with gate.held():
+                with gate.held():  # nested: only the outermost end raises
+                    os.kill(os.getpid(), signal.SIGUSR1)
+                    finished.append("inner")
+                finished.append("outer")
+        assert finished == ["inner", "outer"]
+        assert caught.value.signum == signal.SIGUSR1
+        with pytest.raises(Interrupted):  # outside a held block it stops at once
+            os.kill(os.getpid(), signal.SIGUSR1)
+            finished.append("never")
+        assert "never" not in finished and gate.pending is None
+    finally:
+        signal.signal(signal.SIGUSR1, previous)

@@ -29,6 +29,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from ..trusted import jobs, launcher
@@ -47,6 +48,36 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+class SignalGate:
+    """SIGINT and SIGTERM stop the batch, except while a result is being written.
+
+    A signal that arrives inside :meth:`held` waits until the block ends, so a result on disk is
+    always in the run's journal too: a rerun resumes without grading it twice, and the gradebook
+    is never left half-written.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending: int | None = None
+
+    def handler(self, signum: int, _frame: Any) -> None:
+        if self.depth:
+            self.pending = self.pending or signum
+            return
+        raise Interrupted(signum)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
+        if not self.depth and self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise Interrupted(signum)
 
 
 @dataclass
@@ -214,19 +245,16 @@ def grade_assignment(course: Course, assignment: str, *, students: list[str] | N
     reference_tags(tuple(gs.reference_modules))  # import once, before judges are forked
     progress = Progress(len(todo), f"grading {assignment}", err)
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        raise Interrupted(signum)
-
+    gate = SignalGate()
     zygote = None
     try:
         for sig in previous:
-            signal.signal(sig, on_signal)
+            signal.signal(sig, gate.handler)
         if todo:
             zygote = launcher.Zygote(sb, info, preload=launcher.preload_modules(list(sources.values())),
                                      cgroups=cgroups, label=f"{course.root} {assignment}")
             _run_batch(course, assignment, todo, sources, zygote, gs, nworkers, report, progress,
-                       cgroups, info, prints, journal_file if not students else None)
+                       cgroups, info, prints, journal_file if not students else None, gate)
     except Interrupted as exc:
         report.interrupted = exc.signum
     except launcher.SandboxError as exc:
@@ -269,7 +297,8 @@ def _done_before(course: Course, assignment: str, report: BatchReport) -> set[st
 def _run_batch(course: Course, assignment: str, todo: list[tuple[str, Path]],
                sources: dict[str, dict], zygote: launcher.Zygote, gs: jobs.GradeSettings,
                nworkers: int, report: BatchReport, progress: Progress, cgroups: Any,
-               info: launcher.SandboxInfo, prints: dict[str, str], journal_file: Path | None) -> None:
+               info: launcher.SandboxInfo, prints: dict[str, str], journal_file: Path | None,
+               gate: SignalGate) -> None:
     """The event loop: keep ``nworkers`` judges busy, collect their results, write them."""
     label = f"{info.label}; memory: {report.limits}"
     queue = list(todo)
@@ -320,14 +349,15 @@ def _run_batch(course: Course, assignment: str, todo: list[tuple[str, Path]],
                     report.errors.append(rec["_fatal"])
                     queue.clear()
                     continue
-                _write(course, assignment, rec, staging, report)
-                report.records.append(rec)
-                if journal_file is not None and not report.errors:
-                    with contextlib.suppress(OSError, ValueError):
-                        journal = json.loads(journal_file.read_text())
-                        journal["done"][rec["student"]] = prints.get(rec["student"], "")
-                        atomic_write_json(journal_file, journal)
-                progress.step(f"{rec['student']}: {rec['status']}")
+                with gate.held():
+                    _write(course, assignment, rec, staging, report)
+                    report.records.append(rec)
+                    if journal_file is not None and not report.errors:
+                        with contextlib.suppress(OSError, ValueError):
+                            journal = json.loads(journal_file.read_text())
+                            journal["done"][rec["student"]] = prints.get(rec["student"], "")
+                            atomic_write_json(journal_file, journal)
+                    progress.step(f"{rec['student']}: {rec['status']}")
             if not zygote.alive():
                 raise launcher.SandboxError(f"the sandbox stopped unexpectedly: {zygote.stderr()[-500:]}")
     finally:
