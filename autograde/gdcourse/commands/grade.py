@@ -27,9 +27,9 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any, TextIO
 
 from ..trusted import jobs, launcher
