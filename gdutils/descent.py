@@ -220,24 +220,27 @@ def _iterate(x0: np.ndarray, n_steps: int, grad: Callable[[np.ndarray], np.ndarr
         except OverflowError:
             run.problem = "the gradient overflowed"
             return run
-        if not np.all(np.isfinite(g)):
+        # np.linalg.norm of a vector is this sqrt of a dot product; a finite norm means every
+        # entry is finite, so only an infinite or NaN norm needs the entry-wise check
+        gn = math.sqrt(float(g.dot(g)))
+        if not math.isfinite(gn) and not np.all(np.isfinite(g)):
             run.problem = f"the gradient at x = {_fmt(x)} is not finite"
             return run
-        gn = float(np.linalg.norm(g))
         run.gnorms.append(gn)
         if tol is not None and gn <= tol:
             run.status = "converged"
             return run
         x_new = update(t, x, g)
-        if not np.all(np.isfinite(x_new)):
+        peak = float(np.max(np.abs(x_new)))  # NaN or inf exactly when an entry is
+        if not math.isfinite(peak):
             run.problem = f"x became {_fmt(x_new)} (not finite) after x = {_fmt(x)}"
             return run
         value = _loss(f, x_new, scalar) if f is not None else 0.0
-        if float(np.max(np.abs(x_new))) > threshold:
+        if peak > threshold:
             run.xs.append(x_new.copy())  # finite, so it may be drawn: it shows the blow-up
             if f is not None:
                 run.losses.append(value if math.isfinite(value) else math.inf)
-            run.problem = f"|x| = {float(np.max(np.abs(x_new))):.3g} exceeds {threshold:.3g}"
+            run.problem = f"|x| = {peak:.3g} exceeds {threshold:.3g}"
             return run
         if not math.isfinite(value):
             run.problem = f"f(x) is not finite at x = {_fmt(x_new)}"

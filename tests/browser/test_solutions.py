@@ -10,6 +10,7 @@ from ``solutions/`` as they appear (``nbtools.assignments()``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -150,3 +151,39 @@ def test_explorers_fit_and_follow_a_drag(solution_run: Run, keep_artifacts: None
         "or wrapped label:\n" + "\n".join(layout_issues))
     assert not drag_issues, (f"{solution_run.name}: explorers that do not follow a drag:\n"
                              + "\n".join(drag_issues))
+
+
+@pytest.mark.timeout(300)
+def test_the_optimum_buttons_draw_the_exact_optimum(solution_run: Run, keep_artifacts: None) -> None:
+    """The momentum explorer's buttons set α and β to computed values (the optimum, gradient
+    descent's best α) that lie between the sliders' steps. The browser's sliders stand on their
+    steps only and send the nearest one back; the figure must keep showing the computed values,
+    not redraw at the step (``Explorer`` takes that change for the echo it is)."""
+    probe = ExplorerProbe(solution_run.page)
+    pressed = []
+    for ex in probe.explorers():
+        k = ex["index"]
+        for c in ex["controls"]:
+            if c["kind"] != "button" or not c["label"].startswith(("optimal", "gradient descent")):
+                continue
+            probe.control(k, c["index"]).scroll_into_view_if_needed()
+            probe.record(k)
+            probe.control(k, c["index"]).click()
+            probe.wait_quiet(quiet_s=0.5)
+            values = dict((probe.frame_values(k) or {}).get("values", []))
+            pressed.append((c["label"], values))
+            lr = values.get("lr")
+            assert lr is not None, f"{c['label']!r}: the last frame has no α: {values}"
+            exponent = 20 * math.log10(lr)          # the α slider has 20 steps a decade
+            assert abs(exponent - round(exponent)) > 1e-6, (
+                f"{c['label']!r}: the figure shows α = {lr}, a step of the slider, not the "
+                f"computed value: the slider's echo was drawn ({values})")
+            if c["label"].startswith("optimal"):
+                beta = values["beta"]
+                assert abs(100 * beta - round(100 * beta)) > 1e-6, (
+                    f"{c['label']!r}: the figure shows β = {beta}, a step of the slider, not "
+                    f"the optimum ({values})")
+    if not pressed:
+        print(f"{solution_run.name}: no explorer with an optimum button")
+    else:
+        print(f"{solution_run.name}: {pressed}")

@@ -390,3 +390,13 @@ def test_non_finite_iterate_message_names_the_previous_value():
         on_divergence="stop",
     )
     assert res.status == "diverged" and "not finite" in res.message and "1e+11" in res.message
+
+
+def test_a_finite_gradient_whose_norm_overflows_is_not_called_non_finite():
+    # ‖g‖² = 2e400 overflows, yet every entry is finite: the step is taken and the run stops on
+    # the divergence threshold, not on a "gradient is not finite" it never had
+    res = descent.gradient_descent(lambda x: np.array([1e200, 1e200]), [0.0, 0.0], 1.0, 3,
+                                   tol=1e-8, on_divergence="stop")
+    assert res.status == "diverged"
+    assert "exceeds" in res.message and "gradient" not in res.message.split(":")[1]
+    assert np.array_equal(res.path[-1], [-1e200, -1e200])

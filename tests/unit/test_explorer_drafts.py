@@ -80,9 +80,9 @@ async def _drag(ex: widgets.Explorer, values: list[float], gap_s: float) -> list
     frames = []
     await asyncio.sleep(widgets.DRAG_GAP_S + 0.05)   # the learner reaches for the slider
     for v in values:
-        ex.controls["a"].value = v          # observed: Explorer._on_change redraws
+        ex.controls["a"].value = v          # observed: Explorer._on_change draws (a draft: soon)
+        await asyncio.sleep(gap_s)          # the loop turns: a pending draft is drawn
         frames.append(ex.png)
-        await asyncio.sleep(gap_s)
     return frames
 
 
@@ -106,6 +106,42 @@ def test_a_drag_sends_drafts_then_the_full_frame() -> None:
     assert width == full_w and record["scale"] == widgets.SCALE and not ex.draft
     assert dict(record["values"])["a"] == 1.4 == _frame(frames[-1])[1]["values"][0][1]
     assert ex.state["a"] == 1.4
+
+
+def test_a_draft_is_drawn_after_the_handler_returns_with_the_latest_values() -> None:
+    """The handler of a drag's change returns at once (the kernel reports idle, and the browser
+    sends the next value while the draft is drawn); changes that arrive before the draft is
+    drawn are merged into it: one frame, the latest values, no stale frame."""
+    ex, calls = _explorer()
+
+    async def scenario() -> None:
+        await _drag(ex, [1.1], gap_s=0.01)              # a full frame: the drag starts
+        n = ex.n_draws
+        for v in (1.2, 1.3, 1.4):                       # three changes, one turn of the loop
+            ex.controls["a"].value = v
+        assert ex.n_draws == n, "a drag's change must not be drawn inside its handler"
+        await asyncio.sleep(0)
+        assert ex.n_draws == n + 1 and ex.draft
+        assert calls[-1] == 1.4 and 1.2 not in calls and 1.3 not in calls
+        assert _frame(ex.png)[1]["values"] == [["a", 1.4]]
+        await asyncio.sleep(widgets.SETTLE_S + 0.2)     # then the full frame, same values
+        assert not ex.draft and _frame(ex.png)[1]["values"] == [["a", 1.4]]
+
+    _run(scenario())
+
+
+def test_close_drops_a_pending_draft() -> None:
+    ex, _ = _explorer()
+
+    async def scenario() -> None:
+        await _drag(ex, [1.1], gap_s=0.01)
+        n = ex.n_draws
+        ex.controls["a"].value = 1.2                    # a draft, pending
+        ex.close()
+        await asyncio.sleep(widgets.SETTLE_S + 0.2)
+        assert ex.n_draws == n
+
+    _run(scenario())
 
 
 def test_separate_moves_are_full_frames() -> None:

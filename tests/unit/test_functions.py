@@ -318,3 +318,16 @@ def test_cosine_bump_has_a_global_minimum_at_zero_and_side_minima():
 def test_function1d_is_immutable():
     with pytest.raises(AttributeError):
         F.square().minima = (1.0,)
+
+
+@pytest.mark.parametrize("make", [F.booth, F.rosenbrock, F.beale, F.himmelblau, F.saddle])
+def test_one_point_and_a_batch_give_the_same_gradient_bits(make) -> None:
+    # one point takes a shortcut (np.array of two scalars, not np.stack): same numbers, same shape
+    fn = make()
+    pts = np.random.default_rng(3).normal(scale=2.0, size=(4, 5, 2))
+    batch = fn.grad(pts)
+    assert batch.shape == (4, 5, 2) and batch.dtype == np.float64
+    for idx in np.ndindex(4, 5):
+        one = fn.grad(pts[idx])
+        assert one.shape == (2,) and one.dtype == np.float64
+        assert np.array_equal(one, batch[idx])

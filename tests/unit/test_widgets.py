@@ -114,3 +114,57 @@ def test_redraw_is_cheap() -> None:
     for a in (0.5, 2.0, 5.0):
         ex.set(a=a)
     assert ex.last_draw_seconds < 2.0  # a sanity bound; bench/explorers.py measures speed
+
+
+def test_on_grid_is_the_step_the_browser_slider_stands_on() -> None:
+    log = widgets.log_slider("a", 1.0, 1e-2, 1e2)              # 20 steps a decade
+    assert widgets.on_grid(log, 0.5) == pytest.approx(10 ** (round(20 * np.log10(0.5)) / 20))
+    assert widgets.on_grid(log, 10 ** -0.35) == pytest.approx(10 ** -0.35)
+    lin = widgets.slider("b", 0.5, 0.0, 0.99, 0.01)
+    assert widgets.on_grid(lin, 0.4026) == pytest.approx(0.40)
+    assert widgets.on_grid(lin, 2.0) == pytest.approx(0.99)     # clamped, as the browser does
+    assert widgets.on_grid(widgets.int_slider("n", 10, 10, 200, 10), 57) == 60
+    assert widgets.on_grid(widgets.dropdown("d", ["x", "y"]), "y") == "y"
+
+
+def test_a_slider_sending_back_its_step_after_set_does_not_redraw() -> None:
+    """The browser's slider stands on its steps only: given 0.4026 by ``set`` (an explorer's
+    "optimal" button), it sends 0.40 back. The figure keeps showing the exact value."""
+    fig = Figure(figsize=(4, 3))
+    fig.subplots()
+    drawn = []
+
+    def update(values):
+        drawn.append((values["a"], values["b"]))
+        return dict(values)
+
+    controls = {"a": widgets.log_slider("a", 1.0, 1e-2, 1e2),
+                "b": widgets.slider("b", 0.5, 0.0, 0.99, 0.01)}
+    ex = widgets.Explorer(fig, controls, update, static=False)
+    ex.set(a=0.537, b=0.4026)
+    assert drawn[-1] == (0.537, 0.4026) and ex.n_draws == 2
+    # what the browser sends back: one change per slider, each its nearest step
+    ex.controls["a"].value = widgets.on_grid(ex.controls["a"], 0.537)
+    ex.controls["b"].value = 0.4
+    assert ex.n_draws == 2 and ex.state == {"a": 0.537, "b": 0.4026}
+    # the learner's own move afterwards redraws, and so does a move back onto that step
+    ex.controls["b"].value = 0.41
+    ex.controls["b"].value = 0.4
+    assert ex.n_draws == 4 and drawn[-1][1] == 0.4
+    # a value already on a step expects nothing back: a later change to it redraws
+    ex.set(b=0.3)
+    n = ex.n_draws
+    ex.controls["b"].value = 0.31
+    assert ex.n_draws == n + 1
+
+
+def test_an_echo_that_never_came_does_not_swallow_a_later_move(monkeypatch) -> None:
+    fig = Figure(figsize=(4, 3))
+    fig.subplots()
+    ex = widgets.Explorer(fig, {"b": widgets.slider("b", 0.5, 0.0, 0.99, 0.01)},
+                          lambda v: dict(v), static=False)
+    monkeypatch.setattr(widgets, "ECHO_S", -1.0)    # the wait for the echo is over at once
+    ex.set(b=0.4026)                       # shown nowhere: no browser sends 0.40 back
+    n = ex.n_draws
+    ex.controls["b"].value = 0.4           # the learner, much later
+    assert ex.n_draws == n + 1 and ex.state["b"] == 0.4
