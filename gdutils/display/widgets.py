@@ -341,6 +341,21 @@ def one_blas_thread() -> contextlib.AbstractContextManager[Any]:
     return _blas_controller().limit(limits=1)
 
 
+_NOTHING = object()
+#: held while any explorer draws (see ``Explorer.__init__``)
+_DRAWING = threading.RLock()
+
+
+def _from_browser(change: Any) -> bool:
+    """Whether a control's change came from the browser, not from a cell's or a test's code.
+
+    ipywidgets applies a message from the browser with the traits it sets locked
+    (``Widget.set_state`` → ``Widget._property_lock``, in ipywidgets 7 and 8).
+    """
+    lock = getattr(change["owner"], "_property_lock", None)
+    return bool(lock) and change["name"] in lock
+
+
 def _running_loop() -> Any:
     """The asyncio loop running this call (the kernel's, in a comm handler), or ``None``."""
     import asyncio
@@ -554,9 +569,11 @@ class Explorer:
         self._echoes: dict[str, tuple[Any, float]] = {}
         self._prewarm_handle: Any = None   # the pending draft-resolution static layer
         self._closed = False
-        # one drawing at a time: a cell's ``set`` (main thread) and a slider's change (a comm
-        # handler, in ipykernel's subshell thread) share the figure
-        self._lock = threading.RLock()
+        # one drawing at a time, across every explorer: a cell's ``set`` and the pre-render run
+        # in the main thread, a slider's change in ipykernel's subshell thread, and matplotlib
+        # is not thread-safe (its text renders through FreeType faces shared by all figures:
+        # two explorers drawing at once failed with "FT_Load_Glyph ... invalid outline")
+        self._lock = _DRAWING
         #: whether the current image is a draft (drawn at DRAFT_SCALE during a drag)
         self.draft = False
         self.redraw()
@@ -648,11 +665,15 @@ class Explorer:
     def _on_change(self, change: Any) -> None:
         if self._holding or _retargeting:
             return
-        if self._is_echo(change):
+        browser = _from_browser(change)
+        if self._echoes and self._is_echo(change, browser):
             return
-        loop = _running_loop()
-        # a draft needs the kernel's event loop: it is drawn on the loop's next turn, and the
-        # full frame follows on the loop once the drag stops
+        if browser and self._drawn_already(change):
+            return
+        # Only the browser drags: a cell's or a test's assignment is drawn at once, in full.
+        # A draft needs the kernel's event loop: it is drawn on the loop's next turn, and the
+        # full frame follows on the loop once the drag stops.
+        loop = _running_loop() if browser else None
         dragging = loop is not None and (self._draft_handle is not None
                                          or time.perf_counter() - self._sent_at < DRAG_GAP_S)
         if not dragging:
@@ -666,18 +687,28 @@ class Explorer:
         if self._draft_handle is None:
             self._draft_handle = loop.call_soon(self._draw_draft, loop)
 
-    def _is_echo(self, change: Any) -> bool:
-        """Whether ``change`` is a slider sending back the step nearest to a value ``set`` gave
-        it (the figure shows the exact value: no redraw). Any other change forgets the echoes
-        still expected, so a learner's own move is never mistaken for one."""
-        if not self._echoes:
-            return False
+    def _is_echo(self, change: Any, browser: bool) -> bool:
+        """Whether ``change`` is the browser's slider sending back the step nearest to a value
+        ``set`` gave it (the figure shows the exact value: no redraw). Any other change forgets
+        the echoes still expected, so a learner's own move is never mistaken for one."""
         name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
         expected = self._echoes.pop(name, None) if name is not None else None
-        if expected is not None and time.monotonic() < expected[1] and _same(change["new"], expected[0]):
+        if (browser and expected is not None and time.monotonic() < expected[1]
+                and _same(change["new"], expected[0])):
             return True
         self._echoes.clear()
         return False
+
+    def _drawn_already(self, change: Any) -> bool:
+        """Whether the browser sent a value the figure already shows, up to rounding: a slider
+        view sends 0.9000000000000001 back for 0.9 once it is shown (its steps are computed in
+        JavaScript), which would redraw every explorer of a notebook after Run All."""
+        name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
+        drawn = self.drawn_values.get(name, _NOTHING) if name is not None else _NOTHING
+        new = change["new"]
+        return (isinstance(drawn, int | float) and not isinstance(drawn, bool)
+                and isinstance(new, int | float) and not isinstance(new, bool)
+                and _same(new, drawn))
 
     def _draw_draft(self, loop: Any) -> None:
         self._draft_handle = None

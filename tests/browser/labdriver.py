@@ -366,6 +366,19 @@ _BATCH_DONE_JS = r"""
 }
 """.replace("__STATE__", _RUN_STATE_JS)
 
+# Select cell `first` alone, in command mode, and run it and every cell below it.
+_RUN_ALL_BELOW_JS = r"""
+(first) => {
+  const nb = window.jupyterapp.shell.currentWidget.content;
+  nb.mode = 'command';
+  nb.activeCellIndex = first;
+  nb.deselectAll();
+  // not awaited: the batch's end is what the caller waits for, with its own deadline
+  window.jupyterapp.commands.execute('notebook:run-all-below').catch(() => {});
+  return true;
+}
+"""
+
 _ERRORS_JS = r"""
 () => {
   const out = [];
@@ -598,10 +611,10 @@ class NotebookPage:
         for _ in range(max_batches):
             if first >= n:
                 break
-            # select cell `first` in command mode (its prompt area, not its editor)
-            self.page.locator(".jp-Notebook .jp-Cell").nth(first).locator(".jp-InputPrompt").first.click()
-            self.page.keyboard.press("Escape")
-            self._menu("Run", "Run Selected Cell and All Below")
+            # Run > Run Selected Cell and All Below from cell `first`, through the command the
+            # menu item runs: a menu click that lands while the page still moves from the last
+            # batch's outputs is lost, and the batch would then wait for cells that never run
+            self.page.evaluate(_RUN_ALL_BELOW_JS, first)
             handle = self.page.wait_for_function(
                 f"(start) => {{ const r = ({_BATCH_DONE_JS})(start); return r < 0 ? false : r + 1; }}",
                 arg=first, timeout=max(1.0, deadline - time.monotonic()) * 1000, polling=250)

@@ -80,7 +80,7 @@ async def _drag(ex: widgets.Explorer, values: list[float], gap_s: float) -> list
     frames = []
     await asyncio.sleep(widgets.DRAG_GAP_S + 0.05)   # the learner reaches for the slider
     for v in values:
-        ex.controls["a"].value = v          # observed: Explorer._on_change draws (a draft: soon)
+        ex.controls["a"].set_state({"value": v})   # as the browser's message is applied
         await asyncio.sleep(gap_s)          # the loop turns: a pending draft is drawn
         frames.append(ex.png)
     return frames
@@ -118,7 +118,7 @@ def test_a_draft_is_drawn_after_the_handler_returns_with_the_latest_values() -> 
         await _drag(ex, [1.1], gap_s=0.01)              # a full frame: the drag starts
         n = ex.n_draws
         for v in (1.2, 1.3, 1.4):                       # three changes, one turn of the loop
-            ex.controls["a"].value = v
+            ex.controls["a"].set_state({"value": v})
         assert ex.n_draws == n, "a drag's change must not be drawn inside its handler"
         await asyncio.sleep(0)
         assert ex.n_draws == n + 1 and ex.draft
@@ -130,13 +130,28 @@ def test_a_draft_is_drawn_after_the_handler_returns_with_the_latest_values() -> 
     _run(scenario())
 
 
+def test_a_cells_assignment_is_drawn_at_once_in_full() -> None:
+    """Only the browser drags: code assigning a control (a cell, a test) inside a running loop,
+    right after a frame went out, gets its frame before the assignment returns, in full."""
+    ex, calls = _explorer()
+
+    async def scenario() -> None:
+        await _drag(ex, [1.1, 1.2], gap_s=0.0)         # the browser: a draft
+        for v in (0.3, 0.4):
+            ex.controls["a"].value = v
+            assert calls[-1] == v and not ex.draft
+            assert _frame(ex.png)[0] == ex.css_size[0] * widgets.SCALE
+
+    _run(scenario())
+
+
 def test_close_drops_a_pending_draft() -> None:
     ex, _ = _explorer()
 
     async def scenario() -> None:
         await _drag(ex, [1.1], gap_s=0.01)
         n = ex.n_draws
-        ex.controls["a"].value = 1.2                    # a draft, pending
+        ex.controls["a"].set_state({"value": 1.2})      # a draft, pending
         ex.close()
         await asyncio.sleep(widgets.SETTLE_S + 0.2)
         assert ex.n_draws == n
@@ -159,7 +174,7 @@ def test_no_event_loop_no_draft() -> None:
     def moves() -> None:
         ex, _ = _explorer()
         for v in (0.2, 0.3, 0.4):
-            ex.controls["a"].value = v
+            ex.controls["a"].set_state({"value": v})
             assert _frame(ex.png)[0] == ex.css_size[0] * widgets.SCALE and not ex.draft
 
     _in_own_thread(moves)
