@@ -294,6 +294,12 @@ class ExplorerProbe:
     def layout(self, k: int) -> Layout:
         self.box(k).scroll_into_view_if_needed()
         d = self.page.evaluate(_LAYOUT_JS, k)
+        # a frame arriving just then (the full frame after a pre-render, say) has a new src
+        # that is not decoded yet: its natural size reads 0 until it is, so measure again
+        deadline = time.monotonic() + 5.0
+        while d["natural"][0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            d = self.page.evaluate(_LAYOUT_JS, k)
         return Layout(tuple(d["natural"]), tuple(d["shown"]), d["box_height"], d["box_width"],
                       d["cell_width"], d["problems"])
 
