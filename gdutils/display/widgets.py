@@ -666,9 +666,10 @@ class Explorer:
         if self._holding or _retargeting:
             return
         browser = _from_browser(change)
-        if self._echoes and self._is_echo(change, browser):
+        name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
+        if self._echoes and self._is_echo(name, change["new"], browser):
             return
-        if browser and self._drawn_already(change):
+        if browser and self._drawn_already(name, change["new"]):
             return
         # Only the browser drags: a cell's or a test's assignment is drawn at once, in full.
         # A draft needs the kernel's event loop: it is drawn on the loop's next turn, and the
@@ -687,25 +688,23 @@ class Explorer:
         if self._draft_handle is None:
             self._draft_handle = loop.call_soon(self._draw_draft, loop)
 
-    def _is_echo(self, change: Any, browser: bool) -> bool:
-        """Whether ``change`` is the browser's slider sending back the step nearest to a value
-        ``set`` gave it (the figure shows the exact value: no redraw). Any other change forgets
-        the echoes still expected, so a learner's own move is never mistaken for one."""
-        name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
+    def _is_echo(self, name: str | None, new: Any, browser: bool) -> bool:
+        """Whether control ``name`` changing to ``new`` is the browser's slider sending back the
+        step nearest to a value ``set`` gave it (the figure shows the exact value: no redraw).
+        Any other change forgets the echoes still expected, so a learner's own move is never
+        mistaken for one."""
         expected = self._echoes.pop(name, None) if name is not None else None
         if (browser and expected is not None and time.monotonic() < expected[1]
-                and _same(change["new"], expected[0])):
+                and _same(new, expected[0])):
             return True
         self._echoes.clear()
         return False
 
-    def _drawn_already(self, change: Any) -> bool:
+    def _drawn_already(self, name: str | None, new: Any) -> bool:
         """Whether the browser sent a value the figure already shows, up to rounding: a slider
         view sends 0.9000000000000001 back for 0.9 once it is shown (its steps are computed in
         JavaScript), which would redraw every explorer of a notebook after Run All."""
-        name = next((n for n, w in self.controls.items() if w is change["owner"]), None)
         drawn = self.drawn_values.get(name, _NOTHING) if name is not None else _NOTHING
-        new = change["new"]
         return (isinstance(drawn, int | float) and not isinstance(drawn, bool)
                 and isinstance(new, int | float) and not isinstance(new, bool)
                 and _same(new, drawn))
