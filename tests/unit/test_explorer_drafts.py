@@ -14,6 +14,7 @@ import struct
 
 import numpy as np
 from matplotlib.figure import Figure
+from own_thread import in_own_thread
 
 from gdutils import widgets
 from gdutils.display.explorers._layers import LayeredFigure
@@ -40,33 +41,9 @@ def _explorer(layered: bool = False) -> tuple[widgets.Explorer, list[float]]:
     return widgets.Explorer(fig, controls, update, static=False), calls
 
 
-def _in_own_thread(fn, *args):
-    """Call ``fn`` in a thread of its own and return its result (or raise its exception).
-
-    The browser tier's Playwright keeps an event loop running in the main thread of a pytest
-    worker that ran it; the kernel's loop is played here by a loop no one else sees.
-    """
-    import threading
-
-    out: dict = {}
-
-    def target() -> None:
-        try:
-            out["value"] = fn(*args)
-        except BaseException as exc:  # re-raised in the caller's thread
-            out["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in out:
-        raise out["error"]
-    return out.get("value")
-
-
 def _run(coro):
     """``asyncio.run`` in a thread without a running loop."""
-    return _in_own_thread(asyncio.run, coro)
+    return in_own_thread(asyncio.run, coro)
 
 
 def _frame(png: bytes) -> tuple[int, dict]:
@@ -177,7 +154,7 @@ def test_no_event_loop_no_draft() -> None:
             ex.controls["a"].set_state({"value": v})
             assert _frame(ex.png)[0] == ex.css_size[0] * widgets.SCALE and not ex.draft
 
-    _in_own_thread(moves)
+    in_own_thread(moves)
 
 
 def test_set_never_drafts_and_cancels_a_pending_settle() -> None:

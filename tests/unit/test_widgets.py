@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from own_thread import in_own_thread
 
 from gdutils import widgets
 
@@ -127,31 +128,10 @@ def test_on_grid_is_the_step_the_browser_slider_stands_on() -> None:
     assert widgets.on_grid(widgets.dropdown("d", ["x", "y"]), "y") == "y"
 
 
-def _without_a_running_loop(fn) -> None:
-    """Run ``fn`` in a thread of its own: in a pytest worker that ran the browser tier,
-    Playwright leaves an asyncio loop marked running in the main thread, and a browser's change
-    inside a running loop may become a draft drawn later (see test_explorer_drafts.py)."""
-    import threading
-
-    errors: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            fn()
-        except BaseException as exc:  # re-raised in the test's thread
-            errors.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-
-
 def test_a_slider_sending_back_its_step_after_set_does_not_redraw() -> None:
     """The browser's slider stands on its steps only: given 0.4026 by ``set`` (an explorer's
     "optimal" button), it sends 0.40 back. The figure keeps showing the exact value."""
-    _without_a_running_loop(_echo_scenario)
+    in_own_thread(_echo_scenario)
 
 
 def _echo_scenario() -> None:
@@ -191,7 +171,7 @@ def _echo_scenario() -> None:
 
 def test_an_echo_that_never_came_does_not_swallow_a_later_move(monkeypatch) -> None:
     monkeypatch.setattr(widgets, "ECHO_S", -1.0)    # the wait for the echo is over at once
-    _without_a_running_loop(_late_move_scenario)
+    in_own_thread(_late_move_scenario)
 
 
 def _late_move_scenario() -> None:
@@ -244,4 +224,4 @@ def test_the_browser_sending_back_the_drawn_value_does_not_redraw() -> None:
         ex.controls["b"].set_state({"value": 0.91})    # a real move is drawn
         assert ex.n_draws == 2 and ex.state["b"] == 0.91
 
-    _without_a_running_loop(scenario)
+    in_own_thread(scenario)
